@@ -1,0 +1,98 @@
+import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError } from '@ledgerbase/core';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Container } from './container.ts';
+import { installAuthentication } from './plugins/authentication.ts';
+import { BODY_LIMIT_BYTES, installBodyParsers } from './plugins/body-parsers.ts';
+import { installErrorHandling, sendError } from './plugins/errors.ts';
+import { requestIdFor } from './plugins/request-id.ts';
+import { installValidation } from './plugins/validation.ts';
+import { defaultWebDist, installWeb, isSpaRoute } from './plugins/web.ts';
+import { authRoutes } from './routes/auth/auth.routes.ts';
+import { opsRoutes } from './routes/ops/ops.routes.ts';
+import { resourcesRoutes } from './routes/resources/resources.routes.ts';
+import { usersRoutes } from './routes/users/users.routes.ts';
+
+export const API_PREFIX = '/api/v1';
+
+/** Builds the HTTP app from a container; main.ts listens, tests inject. */
+export async function buildApp(container: Container): Promise<FastifyInstance> {
+  const { config } = container;
+  const app = Fastify({
+    loggerInstance: container.logger as FastifyBaseLogger,
+    // One log line per request (onResponse below) instead of Fastify's two.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    genReqId: requestIdFor,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
+    // `__proto__` and friends are data inside metadata (CONTRACT); JSON.parse never touches prototypes.
+    onProtoPoisoning: 'ignore',
+    onConstructorPoisoning: 'ignore',
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidation(app);
+  installErrorHandling(app);
+  installBodyParsers(app);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unknown',
+        statusCode: reply.statusCode,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+        userId: request.actor?.userId,
+      },
+      'request completed',
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Ledgerbase API',
+        version: '1.0.0',
+        description: 'Audited resources with tamper-evident history. Errors: {error:{code,message,details}}.',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+
+  installAuthentication(app, { tokens: container.tokens, rateLimiter: container.rateLimiter, config });
+
+  await app.register(opsRoutes(container));
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes(container));
+      await api.register(usersRoutes(container));
+      await api.register(resourcesRoutes(container));
+    },
+    { prefix: API_PREFIX },
+  );
+
+  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+
+  const webDir = config.webDistDir ?? defaultWebDist();
+  if (await installWeb(app, webDir)) {
+    app.setNotFoundHandler((request, reply) => {
+      if (isSpaRoute(request.method, request.url)) return reply.sendFile('index.html');
+      return sendError(
+        reply,
+        new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
+      );
+    });
+  }
+
+  return app;
+}

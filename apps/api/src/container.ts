@@ -1,0 +1,81 @@
+import {
+  createAuthService,
+  createCursorCodec,
+  createHistoryService,
+  createResourceService,
+  createTokenService,
+  loadSigningKeys,
+} from '@ledgerbase/core';
+import { type DatabaseHandle, migrateToLatest, openDatabase } from '@ledgerbase/db';
+import {
+  type Clock,
+  type Config,
+  createLogger,
+  createMemoryRateLimiter,
+  type Logger,
+  type RateLimiter,
+  systemClock,
+} from '@ledgerbase/platform';
+
+export type Container = Awaited<ReturnType<typeof buildContainer>>;
+
+export type ContainerOverrides = {
+  clock?: Clock;
+  logger?: Logger;
+  /** Tests pass their own throwaway database. */
+  database?: DatabaseHandle;
+};
+
+/** Builds every dependency from config, once (ARCHITECTURE.md "Composition"). */
+export async function buildContainer(config: Config, overrides: ContainerOverrides = {}) {
+  const clock = overrides.clock ?? systemClock;
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const database =
+    overrides.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      embeddedDir: config.dataDir,
+      poolMax: config.databasePoolMax,
+    }));
+  await migrateToLatest(database.db);
+
+  const keys = await loadSigningKeys({ pem: config.jwtPrivateKey, dataDir: config.dataDir });
+  const cursors = createCursorCodec(keys.deriveSecret('cursor'));
+  const tokens = createTokenService({
+    keys,
+    clock,
+    issuer: config.jwtIssuer,
+    audience: config.jwtAudience,
+    ttlSeconds: config.accessTokenTtlSeconds,
+  });
+  const db = database.db;
+  const auth = createAuthService({
+    db,
+    clock,
+    tokens,
+    registration: config.registration,
+    passwordMinLength: config.passwordMinLength,
+    refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
+  });
+  const rateLimiter: RateLimiter = createMemoryRateLimiter(clock);
+
+  if (config.adminEmail && config.adminPassword) {
+    await auth.ensureAdmin(config.adminEmail, config.adminPassword);
+  }
+
+  return {
+    config,
+    clock,
+    logger,
+    database,
+    keys,
+    tokens,
+    auth,
+    rateLimiter,
+    resources: createResourceService({ db, clock, cursors }),
+    history: createHistoryService({ db, cursors }),
+    async close() {
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import { AppError, ERROR_CODES, type ErrorCode, isAppError, type ValidationIssue } from '@ledgerbase/core';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+
+type AjvIssue = {
+  instancePath?: string;
+  message?: string;
+  keyword?: string;
+  params?: Record<string, unknown>;
+};
+
+function issuesFrom(error: FastifyError): ValidationIssue[] {
+  const part = (error as { validationContext?: string }).validationContext ?? 'body';
+  return ((error.validation ?? []) as AjvIssue[]).map((issue) => {
+    const segments = (issue.instancePath ?? '').split('/').filter(Boolean);
+    const extra = issue.params?.additionalProperty;
+    if (typeof extra === 'string') segments.push(extra);
+    const missing = issue.params?.missingProperty;
+    if (typeof missing === 'string') segments.push(missing);
+    const path = [part, ...segments].join('.');
+    const message =
+      issue.keyword === 'additionalProperties' ? 'is not an allowed field' : (issue.message ?? 'is invalid');
+    return { path, message };
+  });
+}
+
+/** Maps Fastify's own failures (parser, limits, routing) to contract codes. */
+function codeForFrameworkError(error: FastifyError): ErrorCode | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'PAYLOAD_TOO_LARGE';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? 'UNSUPPORTED_MEDIA_TYPE' : 'VALIDATION_FAILED';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return 'VALIDATION_FAILED';
+    default:
+      break;
+  }
+  const status = error.statusCode ?? 500;
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
+  if (status === 404) return 'NOT_FOUND';
+  if (status >= 400 && status < 500) return 'VALIDATION_FAILED';
+  return undefined;
+}
+
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.code === 'UNAUTHENTICATED') {
+    reply.header('www-authenticate', 'Bearer realm="ledgerbase"');
+  }
+  if (error.code === 'UNAVAILABLE' && !reply.hasHeader('retry-after')) reply.header('retry-after', '5');
+  const body = {
+    error: { code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) },
+  };
+  return reply.code(error.status).type('application/json; charset=utf-8').send(body);
+}
+
+/**
+ * One error handler for every layer (ARCHITECTURE.md "Errors"): the contract's shape, never a stack
+ * trace, SQL or path. Unknown errors are logged whole with the request id and answered as INTERNAL.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (isAppError(error)) return sendError(reply, error);
+    if (error.validation) return sendError(reply, AppError.validation(issuesFrom(error)));
+    const code = codeForFrameworkError(error);
+    if (code) {
+      const message =
+        code === 'VALIDATION_FAILED' ? 'The request body is not valid JSON' : ERROR_CODES[code].message;
+      return sendError(reply, new AppError(code, code === 'NOT_FOUND' ? 'Route not found' : message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendError(reply, new AppError('INTERNAL'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
+    ),
+  );
+}

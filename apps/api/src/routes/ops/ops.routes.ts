@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Container } from '../../container.ts';
+
+const Check = Type.Object(
+  { status: Type.String(), mode: Type.Optional(Type.String()) },
+  { additionalProperties: true },
+);
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')]),
+  checks: Type.Object({ db: Check, cache: Check, queue: Check }),
+});
+
+/** Operational routes at the root (CONTRACT "Operations"); /readyz alone answers outside the error shape. */
+export const opsRoutes =
+  (container: Container): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const open = { auth: false } as const;
+
+    app.get(
+      '/healthz',
+      {
+        config: open,
+        schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      },
+      async () => ({ status: 'ok' as const }),
+    );
+
+    app.get(
+      '/readyz',
+      { config: open, schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+      async (_request, reply) => {
+        const embedded = { status: 'ok', mode: 'embedded' };
+        let db: { status: string; mode?: string; error?: string };
+        try {
+          await container.database.ping();
+          db = container.database.mode === 'embedded' ? embedded : { status: 'ok', mode: 'postgres' };
+        } catch {
+          db = { status: 'down', error: 'database unreachable' };
+        }
+        const isDown = db.status === 'down';
+        if (isDown) reply.code(503).header('retry-after', '5');
+        return {
+          status: isDown ? ('down' as const) : ('ok' as const),
+          checks: { db, cache: embedded, queue: embedded },
+        };
+      },
+    );
+
+    app.get(
+      '/.well-known/jwks.json',
+      {
+        config: open,
+        schema: {
+          tags: ['operations'],
+          response: {
+            200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }),
+          },
+        },
+      },
+      async (_request, reply) => {
+        reply.header('cache-control', 'public, max-age=300');
+        return { keys: [container.keys.publicJwk] };
+      },
+    );
+  };

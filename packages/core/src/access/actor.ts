@@ -1,0 +1,19 @@
+import type { UserRole } from '@ledgerbase/db';
+
+/** Who is acting. Every entry point (API, worker, CLI) builds one and passes it to the services. */
+export type Actor = Readonly<{
+  type: 'user' | 'api_key' | 'system';
+  /** The user on whose behalf the action runs (the key's owner for API keys). */
+  userId: string;
+  role: UserRole;
+  /** Set for API keys: the audit log names the key, not just its owner. */
+  keyId?: string;
+}>;
+
+export type RequestContext = Readonly<{
+  actor: Actor;
+  requestId: string | null;
+}>;
+
+/** The id recorded as `actorId` in the audit log. */
+export const auditActorId = (actor: Actor): string => actor.keyId ?? actor.userId;

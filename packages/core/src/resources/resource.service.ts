@@ -1,0 +1,281 @@
+import type { Db, ResourceRow } from '@ledgerbase/db';
+import type { Clock } from '@ledgerbase/platform';
+import { createPatch } from 'rfc6902';
+import { uuidv7 } from 'uuidv7';
+import {
+  type Actor,
+  assertCanCreateResource,
+  auditActorId,
+  canManageResource,
+  canSeeResource,
+  canWriteResource,
+  listScope,
+  type RequestContext,
+} from '../access/index.ts';
+import { findResourceVersion } from '../audit/audit.repository.ts';
+import { hashAuditEntry, type NewAuditEntry } from '../audit/audit.types.ts';
+import { AppError } from '../errors/index.ts';
+import { canonicalJson, sha256Hex } from '../shared/crypto.ts';
+import { mergePatch } from '../shared/json.ts';
+import type { CursorCodec } from './cursor.ts';
+import * as repo from './resource.repository.ts';
+import {
+  type ListResourcesQuery,
+  type Page,
+  type Resource,
+  type ResourceDocument,
+  toResource,
+} from './resource.types.ts';
+import { normalizeName, validateMetadata } from './resource.validation.ts';
+import { createIdempotentResource } from './resource-idempotency.ts';
+
+export type ResourceServiceDeps = { db: Db; clock: Clock; cursors: CursorCodec };
+
+export type CreateInput = { name: unknown; metadata?: unknown };
+export type Precondition = { ifMatch?: string | undefined };
+export type WriteResult = { resource: Resource; replayed: boolean };
+
+/** Optimistic attempts before a write falls back to a row lock (heavy contention on one resource). */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+const documentOf = (row: Pick<ResourceRow, 'name' | 'metadata'>): ResourceDocument => ({
+  name: row.name,
+  metadata: row.metadata,
+});
+
+/** `If-Match` per RFC 9110 §13.1.1: strong comparison, `*` matches any current representation. */
+function checkIfMatch(ifMatch: string | undefined, row: ResourceRow): void {
+  if (ifMatch === undefined) return;
+  const tags = ifMatch.split(',').map((tag) => tag.trim());
+  if (tags.includes('*') || tags.includes(`"${row.version}"`)) return;
+  throw new AppError('PRECONDITION_FAILED', 'The resource has changed since you read it', {
+    currentVersion: row.version,
+  });
+}
+
+export function createResourceService({ db, clock, cursors }: ResourceServiceDeps) {
+  function newEntry(
+    ctx: RequestContext,
+    resourceId: string,
+    action: NewAuditEntry['action'],
+    before: ResourceDocument | Record<string, never>,
+    after: ResourceDocument,
+    version: number,
+    prevHash: string | null,
+    at: Date,
+  ): NewAuditEntry & { hash: string } {
+    const entry: NewAuditEntry = {
+      id: uuidv7(),
+      resourceId,
+      actorId: auditActorId(ctx.actor),
+      actorType: ctx.actor.type,
+      action,
+      // CONTRACT "Audit log": a delete carries [], everything else the patch from the previous document.
+      changes: action === 'delete' ? [] : createPatch(before, after),
+      version,
+      requestId: ctx.requestId,
+      createdAt: at.toISOString(),
+      prevHash,
+      snapshot: after,
+    };
+    return { ...entry, hash: hashAuditEntry(entry) };
+  }
+
+  function prepareCreate(ctx: RequestContext, input: CreateInput) {
+    assertCanCreateResource(ctx.actor);
+    const document: ResourceDocument = {
+      name: normalizeName(input.name),
+      metadata: validateMetadata(input.metadata ?? {}),
+    };
+    const now = clock.now();
+    const id = uuidv7();
+    const entry = newEntry(ctx, id, 'create', {}, document, 1, null, now);
+    const row = {
+      id,
+      owner_id: ctx.actor.userId,
+      ...document,
+      version: 1,
+      head_hash: entry.hash,
+      created_at: now,
+      updated_at: now,
+    };
+    return { row, entry };
+  }
+
+  /** Reads a resource for a write; absent or invisible → 404, visible but not allowed → 403. */
+  async function loadForWrite(
+    executor: Db,
+    actor: Actor,
+    id: string,
+    allow: (actor: Actor, r: { ownerId: string }) => boolean,
+    options: { state: 'live' | 'deleted' | 'any'; lock: boolean },
+  ): Promise<ResourceRow> {
+    const row = await repo.findAnyResource(executor, id, options.lock);
+    if (!row || !canSeeResource(actor, { ownerId: row.owner_id })) throw AppError.notFound();
+    const isDeleted = row.deleted_at !== null;
+    if (options.state === 'live' && isDeleted) throw AppError.notFound();
+    if (options.state === 'deleted' && !isDeleted)
+      throw new AppError('CONFLICT', 'The resource is not deleted');
+    if (!allow(actor, { ownerId: row.owner_id })) throw new AppError('FORBIDDEN');
+    return row;
+  }
+
+  type Mutation = {
+    action: NewAuditEntry['action'];
+    allow: (actor: Actor, r: { ownerId: string }) => boolean;
+    state: 'live' | 'deleted' | 'any';
+    next: (row: ResourceRow) => { document: ResourceDocument; deleted: boolean };
+  };
+
+  /**
+   * Read, compute the new state and its RFC 6902 patch, then write both only if nobody changed the row
+   * meanwhile (compare-and-set on `version`). Losers re-read; `If-Match` makes them fail with 412, so of
+   * N concurrent writers holding the same ETag exactly one wins.
+   */
+  async function mutate(ctx: RequestContext, id: string, pre: Precondition, mutation: Mutation) {
+    const attempt = async (executor: Db, lock: boolean): Promise<ResourceRow | undefined> => {
+      const row = await loadForWrite(executor, ctx.actor, id, mutation.allow, {
+        state: mutation.state,
+        lock,
+      });
+      checkIfMatch(pre.ifMatch, row);
+      const { document, deleted } = mutation.next(row);
+      const now = clock.now();
+      const before = documentOf(row);
+      const entry = newEntry(ctx, id, mutation.action, before, document, row.version + 1, row.head_hash, now);
+      return repo.updateResourceWithAudit(
+        executor,
+        { id, expectedVersion: row.version, ...document, deleted, updatedAt: now, headHash: entry.hash },
+        entry,
+      );
+    };
+    for (let i = 0; i < OPTIMISTIC_ATTEMPTS; i++) {
+      const row = await attempt(db, false);
+      if (row) return toResource(row);
+    }
+    const row = await db.transaction().execute((trx) => attempt(trx as unknown as Db, true));
+    if (!row) throw new AppError('CONFLICT', 'The resource is changing too fast; try again');
+    return toResource(row);
+  }
+
+  return {
+    async get(actor: Actor, id: string): Promise<Resource> {
+      const row = await repo.findLiveResource(db, id);
+      if (!row || !canSeeResource(actor, { ownerId: row.owner_id })) throw AppError.notFound();
+      return toResource(row);
+    },
+
+    async list(actor: Actor, query: ListResourcesQuery): Promise<Page<Resource>> {
+      const ownerId = listScope(actor, query.ownerId);
+      const scope = canonicalJson({
+        u: actor.userId,
+        o: ownerId ?? null,
+        s: query.sort,
+        q: query.q ?? null,
+        m: query.metadata ?? null,
+      });
+      const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor, scope);
+      const rows = await repo.listLiveResources(db, {
+        ownerId,
+        sort: query.sort,
+        after,
+        q: query.q,
+        metadata: query.metadata,
+        limit: query.limit,
+      });
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      const column = repo.sortColumn(query.sort);
+      const nextCursor =
+        rows.length > query.limit && last
+          ? cursors.encode(
+              { key: column === 'name' ? last.name : last[column].toISOString(), id: last.id },
+              scope,
+            )
+          : null;
+      return { data: page.map(toResource), nextCursor };
+    },
+
+    async create(ctx: RequestContext, input: CreateInput, idempotencyKey?: string): Promise<WriteResult> {
+      const { row, entry } = prepareCreate(ctx, input);
+      if (idempotencyKey === undefined) {
+        return { resource: toResource(await repo.insertResourceWithAudit(db, row, entry)), replayed: false };
+      }
+      const requestHash = sha256Hex(canonicalJson({ op: 'resources.create', body: input }));
+      return createIdempotentResource({ db, clock }, ctx, { key: idempotencyKey, requestHash, row, entry });
+    },
+
+    replace(ctx: RequestContext, id: string, input: CreateInput, pre: Precondition): Promise<Resource> {
+      const document: ResourceDocument = {
+        name: normalizeName(input.name),
+        metadata: validateMetadata(input.metadata ?? {}),
+      };
+      return mutate(ctx, id, pre, {
+        action: 'update',
+        allow: canWriteResource,
+        state: 'live',
+        next: () => ({ document, deleted: false }),
+      });
+    },
+
+    patch(
+      ctx: RequestContext,
+      id: string,
+      patch: Record<string, unknown>,
+      pre: Precondition,
+    ): Promise<Resource> {
+      if ('name' in patch) normalizeName(patch.name);
+      return mutate(ctx, id, pre, {
+        action: 'update',
+        allow: canWriteResource,
+        state: 'live',
+        next: (row) => {
+          const merged = mergePatch(documentOf(row), patch) as Partial<ResourceDocument>;
+          return {
+            document: {
+              name: normalizeName(merged.name),
+              // RFC 7396: `"metadata": null` removes the member; a resource's metadata then defaults to {}.
+              metadata: validateMetadata(merged.metadata ?? {}),
+            },
+            deleted: false,
+          };
+        },
+      });
+    },
+
+    async remove(ctx: RequestContext, id: string, pre: Precondition): Promise<void> {
+      await mutate(ctx, id, pre, {
+        action: 'delete',
+        allow: canManageResource,
+        state: 'live',
+        next: (row) => ({ document: documentOf(row), deleted: true }),
+      });
+    },
+
+    /** Undeletes, or with `version` rolls the content back to that version as a new version. */
+    async restore(ctx: RequestContext, id: string, version: number | undefined): Promise<Resource> {
+      let target: ResourceDocument | undefined;
+      if (version !== undefined) {
+        const row = await repo.findAnyResource(db, id);
+        if (!row || !canSeeResource(ctx.actor, { ownerId: row.owner_id })) throw AppError.notFound();
+        target = (await findResourceVersion(db, id, version))?.snapshot;
+        if (!target) throw AppError.notFound('Version');
+      }
+      const restoreTo = target;
+      return mutate(
+        ctx,
+        id,
+        {},
+        {
+          action: 'restore',
+          allow: canManageResource,
+          // Undelete needs a deleted resource; rolling back to a version works on either state.
+          state: restoreTo === undefined ? 'deleted' : 'any',
+          next: (current) => ({ document: restoreTo ?? documentOf(current), deleted: false }),
+        },
+      );
+    },
+  };
+}
+
+export type ResourceService = ReturnType<typeof createResourceService>;

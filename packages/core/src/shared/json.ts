@@ -1,0 +1,46 @@
+/**
+ * JSON helpers that treat `__proto__`, `constructor` and `prototype` as plain data (CONTRACT
+ * "Conventions"): keys are always defined as own properties, never assigned through the prototype.
+ */
+export type JsonObject = Record<string, unknown>;
+
+export const isPlainObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function defineOwn(target: JsonObject, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** RFC 7396 JSON Merge Patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const result: JsonObject = {};
+  if (isPlainObject(target)) {
+    for (const key of Object.keys(target)) defineOwn(result, key, target[key]);
+  }
+  for (const key of Object.keys(patch)) {
+    const value = patch[key];
+    if (value === null) {
+      delete result[key];
+    } else {
+      defineOwn(result, key, mergePatch(Object.hasOwn(result, key) ? result[key] : undefined, value));
+    }
+  }
+  return result;
+}
+
+/** Depth of nested containers: `{}` is 1, `{"a": []}` is 2, a scalar is 0. Iterative: no stack overflow. */
+export function jsonDepth(value: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > max) max = depth;
+    const children = Array.isArray(current) ? current : Object.values(current);
+    for (const child of children) {
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    }
+  }
+  return max;
+}

@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The one place that reads `process.env` (ARCHITECTURE.md "Config"). Parsed once at boot and frozen;
+ * a bad value stops start-up with one line naming the variable.
+ */
+export type Config = Readonly<{
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databasePoolMax: number;
+  dataDir: string;
+  redisUrl: string | undefined;
+  amqpUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  registration: 'open' | 'closed';
+  passwordMinLength: number;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  jwtIssuer: string;
+  jwtAudience: string;
+  jwtPrivateKey: string | undefined;
+  rateLimit: Readonly<{ enabled: boolean; perMinute: number; authPerMinute: number }>;
+  trustedProxies: readonly string[];
+  webhookAllowPrivate: boolean;
+  logLevel: string;
+  corsOrigins: readonly string[];
+  webDistDir: string | undefined;
+}>;
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${detail}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** `<NAME>_FILE` wins over `<NAME>` so secrets can come from mounted files (Docker/ECS secrets). */
+function secret(env: Env, name: string): string | undefined {
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      throw new ConfigError(`${name}_FILE`, `cannot read file ${file}`);
+    }
+  }
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max)
+    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+  if (['false', '0', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = secret(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must use one of ${protocols.join(', ')}`);
+  }
+  return raw;
+}
+
+function list(env: Env, name: string): string[] {
+  return (env[name] ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const adminEmail = env.ADMIN_EMAIL?.trim() || undefined;
+  const adminPassword = secret(env, 'ADMIN_PASSWORD');
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(
+      adminEmail ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL',
+      'must be set together with its pair',
+    );
+  }
+  const passwordMinLength = integer(env, 'PASSWORD_MIN_LENGTH', 12, 8, 256);
+  if (adminPassword !== undefined && adminPassword.length < passwordMinLength) {
+    throw new ConfigError('ADMIN_PASSWORD', `must be at least ${passwordMinLength} characters`);
+  }
+  const logLevel = oneOf(
+    env,
+    'LOG_LEVEL',
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    'info',
+  );
+  const config: Config = {
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: env.HOST?.trim() || '127.0.0.1',
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 16, 1, 500),
+    dataDir: path.resolve(env.DATA_DIR?.trim() || './data'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    adminEmail: adminEmail?.toLowerCase(),
+    adminPassword,
+    registration: oneOf(env, 'REGISTRATION', ['open', 'closed'], 'open'),
+    passwordMinLength,
+    // The contract caps access tokens at one hour: a stolen token must die quickly.
+    accessTokenTtlSeconds: integer(env, 'ACCESS_TOKEN_TTL_SECONDS', 900, 30, 3600),
+    refreshTokenTtlSeconds: integer(env, 'REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    jwtIssuer: env.JWT_ISSUER?.trim() || 'ledgerbase',
+    jwtAudience: env.JWT_AUDIENCE?.trim() || 'ledgerbase-api',
+    jwtPrivateKey: secret(env, 'JWT_PRIVATE_KEY'),
+    rateLimit: {
+      enabled: boolean(env, 'RATE_LIMIT_ENABLED', true),
+      perMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 600, 1, 1_000_000_000),
+      authPerMinute: integer(env, 'RATE_LIMIT_AUTH_PER_MINUTE', 20, 1, 1_000_000_000),
+    },
+    trustedProxies: list(env, 'TRUSTED_PROXIES'),
+    webhookAllowPrivate: boolean(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+    logLevel,
+    corsOrigins: list(env, 'CORS_ORIGINS'),
+    webDistDir: env.WEB_DIST_DIR?.trim() || undefined,
+  };
+  return Object.freeze(config);
+}

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+const include = ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'];
+const exclude = ['**/node_modules/**', 'apps/web/**', 'test/browser/**'];
+
+// Every suite runs on embedded PGlite; with DATABASE_URL set, the same suites run on PostgreSQL too.
+const projects = [
+  { test: { name: 'pglite', include, exclude, env: { LB_TEST_DB: 'pglite' } } },
+  ...(process.env.DATABASE_URL
+    ? [
+        {
+          test: {
+            name: 'postgres',
+            include,
+            exclude,
+            env: { LB_TEST_DB: 'postgres' },
+            globalSetup: ['test/global-setup.ts'],
+          },
+        },
+      ]
+    : []),
+];
+
+export default defineConfig({
+  test: {
+    projects,
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
