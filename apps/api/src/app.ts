@@ -1,15 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AppError } from '@ledgerbase/core';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Container } from './container.ts';
 import { installAuthentication } from './plugins/authentication.ts';
 import { BODY_LIMIT_BYTES, installBodyParsers } from './plugins/body-parsers.ts';
-import { installErrorHandling, sendError } from './plugins/errors.ts';
+import { installErrorHandling } from './plugins/errors.ts';
 import { requestIdFor } from './plugins/request-id.ts';
 import { installValidation } from './plugins/validation.ts';
-import { defaultWebDist, installWeb, isSpaRoute } from './plugins/web.ts';
+import { defaultWebDist, hasWebBuild, installWeb } from './plugins/web.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
 import { opsRoutes } from './routes/ops/ops.routes.ts';
 import { resourcesRoutes } from './routes/resources/resources.routes.ts';
@@ -34,8 +33,10 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const webDir = config.webDistDir ?? defaultWebDist();
+  const serveSpa = hasWebBuild(webDir);
   installValidation(app);
-  installErrorHandling(app);
+  installErrorHandling(app, { serveSpa });
   installBodyParsers(app);
 
   app.addHook('onRequest', async (request, reply) => {
@@ -83,16 +84,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
 
-  const webDir = config.webDistDir ?? defaultWebDist();
-  if (await installWeb(app, webDir)) {
-    app.setNotFoundHandler((request, reply) => {
-      if (isSpaRoute(request.method, request.url)) return reply.sendFile('index.html');
-      return sendError(
-        reply,
-        new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
-      );
-    });
-  }
+  if (serveSpa) await installWeb(app, webDir);
 
   return app;
 }

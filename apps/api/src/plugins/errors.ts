@@ -1,5 +1,6 @@
 import { AppError, ERROR_CODES, type ErrorCode, isAppError, type ValidationIssue } from '@ledgerbase/core';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { isSpaRoute } from './web.ts';
 
 type AjvIssue = {
   instancePath?: string;
@@ -60,7 +61,7 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
  * One error handler for every layer (ARCHITECTURE.md "Errors"): the contract's shape, never a stack
  * trace, SQL or path. Unknown errors are logged whole with the request id and answered as INTERNAL.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, options: { serveSpa: boolean }): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (isAppError(error)) return sendError(reply, error);
     if (error.validation) return sendError(reply, AppError.validation(issuesFrom(error)));

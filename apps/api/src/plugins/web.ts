@@ -8,14 +8,13 @@ export const defaultWebDist = () =>
   path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../web/dist');
 
 /**
- * Serves the built console at `/` in the one-process mode. Client-side routes fall back to
- * index.html; API and operational paths keep their JSON 404.
+ * Serves the built console at `/` in the one-process mode (the not-found handler falls back to
+ * index.html for client-side routes).
  */
-export async function installWeb(app: FastifyInstance, distDir: string): Promise<boolean> {
-  if (!existsSync(path.join(distDir, 'index.html'))) return false;
+export const hasWebBuild = (distDir: string) => existsSync(path.join(distDir, 'index.html'));
+
+export async function installWeb(app: FastifyInstance, distDir: string): Promise<void> {
   await app.register(fastifyStatic, { root: distDir, prefix: '/', wildcard: false, index: ['index.html'] });
-  app.addHook('onRequest', async () => {});
-  return true;
 }
 
 export const isSpaRoute = (method: string, url: string) =>
