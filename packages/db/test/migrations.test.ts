@@ -6,7 +6,9 @@ const tables = async (t: TestDatabase) =>
   (
     await sql<{ table_name: string }>`
       SELECT table_name FROM information_schema.tables
-      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name`.execute(t.handle.db)
+      WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY table_name`.execute(
+      t.handle.db,
+    )
   ).rows.map((r) => r.table_name);
 
 describe('migrations', () => {
@@ -17,7 +19,13 @@ describe('migrations', () => {
   afterAll(() => t.drop());
 
   it('roll back one by one to an empty schema and apply again', async () => {
-    expect(await tables(t)).toEqual(['audit_log', 'idempotency_keys', 'refresh_tokens', 'resources', 'users']);
+    expect(await tables(t)).toEqual([
+      'audit_log',
+      'idempotency_keys',
+      'refresh_tokens',
+      'resources',
+      'users',
+    ]);
     const count = (await migrationStatus(t.handle.db)).length;
     for (let i = 0; i < count; i++) await migrateDown(t.handle.db);
     expect(await tables(t)).toEqual([]);

@@ -21,7 +21,9 @@ export function runMigrate(config: Config, action: string | undefined): Promise<
       }
       case 'status': {
         for (const m of await migrationStatus(db)) {
-          print(`${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}`);
+          print(
+            `${m.executedAt ? 'applied' : 'pending'}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ''}`,
+          );
         }
         return 0;
       }
