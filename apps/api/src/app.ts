@@ -5,7 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Container } from './container.ts';
 import { installAuthentication } from './plugins/authentication.ts';
 import { BODY_LIMIT_BYTES, installBodyParsers } from './plugins/body-parsers.ts';
-import { installErrorHandling } from './plugins/errors.ts';
+import { frameworkErrors, installErrorHandling, routeNotFound, sendError } from './plugins/errors.ts';
 import { requestIdFor } from './plugins/request-id.ts';
 import { installValidation } from './plugins/validation.ts';
 import { defaultWebDist, hasWebBuild, installWeb } from './plugins/web.ts';
@@ -31,6 +31,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const webDir = config.webDistDir ?? defaultWebDist();
@@ -69,11 +70,16 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     },
   });
 
-  installAuthentication(app, { tokens: container.tokens, rateLimiter: container.rateLimiter, config });
-
+  app.decorateRequest('actor', undefined);
   await app.register(opsRoutes(container));
   await app.register(
     async (api) => {
+      // Scoped to /api/v1: identity, rate limits and authentication apply to every API route (and to
+      // the API's own 404s); operational routes, /docs and the console stay public.
+      installAuthentication(api, { tokens: container.tokens, rateLimiter: container.rateLimiter, config });
+      api.setNotFoundHandler((request, reply) =>
+        sendError(reply, routeNotFound(request.method, request.url)),
+      );
       await api.register(authRoutes(container));
       await api.register(usersRoutes(container));
       await api.register(resourcesRoutes(container));
@@ -81,7 +87,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     { prefix: API_PREFIX },
   );
 
-  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
 
   if (serveSpa) await installWeb(app, webDir);

@@ -57,8 +57,6 @@ function setRateLimitHeaders(
  * which also throttles token guessing.
  */
 export function installAuthentication(app: FastifyInstance, { tokens, rateLimiter, config }: Deps): void {
-  app.decorateRequest('actor', undefined);
-
   app.addHook('onRequest', async (request, reply) => {
     const routeConfig = request.routeOptions.config;
     const identity =
@@ -67,7 +65,7 @@ export function installAuthentication(app: FastifyInstance, { tokens, rateLimite
         : await identify(request, tokens);
     if (identity && !(identity instanceof AppError)) request.actor = identity;
 
-    if (config.rateLimit.enabled && request.url.startsWith('/api/')) {
+    if (config.rateLimit.enabled) {
       const strict = routeConfig.rateLimit === 'auth';
       const policy = strict ? 'auth' : 'default';
       const limit = strict ? config.rateLimit.authPerMinute : config.rateLimit.perMinute;

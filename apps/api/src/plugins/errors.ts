@@ -1,5 +1,5 @@
 import { AppError, ERROR_CODES, type ErrorCode, isAppError, type ValidationIssue } from '@ledgerbase/core';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isSpaRoute } from './web.ts';
 
 type AjvIssue = {
@@ -58,6 +58,21 @@ export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
 }
 
 /**
+ * Fastify answers a malformed URL escape or an over-long path parameter before routing, so neither the
+ * error handler nor the onRequest hooks see it; this keeps those answers in the contract's shape too.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    const message = error.code === 'FST_ERR_BAD_URL' ? 'is not a valid URL' : 'has a path segment too long';
+    sendError(reply, AppError.validation([{ path: 'url', message }], 'The request URL is not valid'));
+    return;
+  }
+  request.log.error({ err: error }, 'unhandled framework error');
+  sendError(reply, new AppError('INTERNAL'));
+}
+
+/**
  * One error handler for every layer (ARCHITECTURE.md "Errors"): the contract's shape, never a stack
  * trace, SQL or path. Unknown errors are logged whole with the request id and answered as INTERNAL.
  */
@@ -75,10 +90,12 @@ export function installErrorHandling(app: FastifyInstance, options: { serveSpa: 
     return sendError(reply, new AppError('INTERNAL'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    sendError(
-      reply,
-      new AppError('NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`),
-    ),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    // Client-side routes of the console get its index.html; everything else the JSON 404.
+    if (options.serveSpa && isSpaRoute(request.method, request.url)) return reply.sendFile('index.html');
+    return sendError(reply, routeNotFound(request.method, request.url));
+  });
 }
+
+export const routeNotFound = (method: string, url: string) =>
+  new AppError('NOT_FOUND', `Route ${method} ${url.split('?')[0]} not found`);

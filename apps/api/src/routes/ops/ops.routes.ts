@@ -15,12 +15,9 @@ const Readiness = Type.Object({
 export const opsRoutes =
   (container: Container): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const open = { auth: false } as const;
-
     app.get(
       '/healthz',
       {
-        config: open,
         schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
       },
       async () => ({ status: 'ok' as const }),
@@ -28,7 +25,7 @@ export const opsRoutes =
 
     app.get(
       '/readyz',
-      { config: open, schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
+      { schema: { tags: ['operations'], response: { 200: Readiness, 503: Readiness } } },
       async (_request, reply) => {
         const embedded = { status: 'ok', mode: 'embedded' };
         let db: { status: string; mode?: string; error?: string };
@@ -50,7 +47,6 @@ export const opsRoutes =
     app.get(
       '/.well-known/jwks.json',
       {
-        config: open,
         schema: {
           tags: ['operations'],
           response: {
