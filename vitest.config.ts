@@ -1,7 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 const include = ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'];
-const exclude = ['**/node_modules/**', 'apps/web/**', 'test/browser/**'];
+// Suites named *.redis.test.ts / *.amqp.test.ts need those real services; they join when their URL is set.
+const serviceSuites = [
+  ...(process.env.REDIS_URL ? [] : ['**/*.redis.test.ts']),
+  ...(process.env.AMQP_URL ? [] : ['**/*.amqp.test.ts']),
+];
+const exclude = ['**/node_modules/**', 'apps/web/**', 'test/browser/**', ...serviceSuites];
 
 // Every suite runs on embedded PGlite; with DATABASE_URL set, the same suites run on PostgreSQL too.
 const projects = [

@@ -12,9 +12,12 @@ import {
   type Config,
   createLogger,
   createMemoryRateLimiter,
+  createRedis,
+  createRedisRateLimiter,
   type Logger,
   type RateLimiter,
   systemClock,
+  waitForRedis,
 } from '@ledgerbase/platform';
 
 export type Container = Awaited<ReturnType<typeof buildContainer>>;
@@ -57,7 +60,16 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     passwordMinLength: config.passwordMinLength,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
   });
-  const rateLimiter: RateLimiter = createMemoryRateLimiter(clock);
+  const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
+  if (redis) await waitForRedis(redis);
+  const localLimiter = createMemoryRateLimiter(clock);
+  const rateLimiter: RateLimiter & { isDegraded?: () => boolean } = redis
+    ? createRedisRateLimiter(redis, localLimiter, {
+        prefix: config.redisKeyPrefix,
+        onFallback: (error) =>
+          logger.warn({ err: String(error) }, 'rate limiter fell back to in-process counters'),
+      })
+    : localLimiter;
 
   if (config.adminEmail && config.adminPassword) {
     await auth.ensureAdmin(config.adminEmail, config.adminPassword);
@@ -72,9 +84,11 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     tokens,
     auth,
     rateLimiter,
+    redis,
     resources: createResourceService({ db, clock, cursors }),
     history: createHistoryService({ db, cursors }),
     async close() {
+      redis?.disconnect();
       await database.close();
     },
   };

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   const mode =
     container.database.mode === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}` : 'PostgreSQL';
   const url = address.replace('://127.0.0.1', '://localhost');
+  if (config.tls) container.logger.info('HTTPS enabled (TLS 1.3 minimum)');
   process.stdout.write(
     `\nLedgerbase is running on ${mode}\n  Open ${url}\n  API  ${url}/api/v1  ·  docs ${url}/docs\n\n`,
   );

@@ -12,6 +12,8 @@ export type Config = Readonly<{
   databasePoolMax: number;
   dataDir: string;
   redisUrl: string | undefined;
+  /** Namespaces every Redis key, so several deployments (or test runs) can share one server. */
+  redisKeyPrefix: string;
   amqpUrl: string | undefined;
   adminEmail: string | undefined;
   adminPassword: string | undefined;
@@ -28,6 +30,8 @@ export type Config = Readonly<{
   logLevel: string;
   corsOrigins: readonly string[];
   webDistDir: string | undefined;
+  /** PEM files; when set the server speaks HTTPS with TLS 1.3 as the minimum (seed section 7). */
+  tls: Readonly<{ cert: string; key: string }> | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -104,6 +108,23 @@ function list(env: Env, name: string): string[] {
     .filter(Boolean);
 }
 
+function tlsFiles(env: Env): { cert: string; key: string } | undefined {
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile) {
+    throw new ConfigError(certFile ? 'TLS_KEY_FILE' : 'TLS_CERT_FILE', 'must be set together with its pair');
+  }
+  const read = (name: string, file: string) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      throw new ConfigError(name, `cannot read file ${file}`);
+    }
+  };
+  return { cert: read('TLS_CERT_FILE', certFile), key: read('TLS_KEY_FILE', keyFile) };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const adminEmail = env.ADMIN_EMAIL?.trim() || undefined;
   const adminPassword = secret(env, 'ADMIN_PASSWORD');
@@ -130,6 +151,7 @@ export function loadConfig(env: Env = process.env): Config {
     databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 16, 1, 500),
     dataDir: path.resolve(env.DATA_DIR?.trim() || './data'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'ledgerbase:',
     amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
     adminEmail: adminEmail?.toLowerCase(),
     adminPassword,
@@ -151,6 +173,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     corsOrigins: list(env, 'CORS_ORIGINS'),
     webDistDir: env.WEB_DIST_DIR?.trim() || undefined,
+    tls: tlsFiles(env),
   };
   return Object.freeze(config);
 }

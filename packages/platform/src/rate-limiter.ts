@@ -51,3 +51,53 @@ export function createMemoryRateLimiter(clock: Clock, maxKeys = 100_000): RateLi
     },
   };
 }
+
+// INCR and set the expiry on the first hit, atomically: every instance shares one counter per window.
+const FIXED_WINDOW_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return {count, redis.call('PTTL', KEYS[1])}`;
+
+type RedisLike = {
+  status: string;
+  eval(script: string, keys: number, ...args: Array<string | number>): Promise<unknown>;
+};
+
+/**
+ * Shared limiter on Redis (CONTRACT "Rate limits": a limit holds across instances). When Redis is
+ * unreachable it answers from the in-process limiter, so a limit is weakened to per-instance but
+ * never lifted; `isDegraded` feeds /readyz.
+ */
+export function createRedisRateLimiter(
+  redis: RedisLike,
+  fallback: RateLimiter,
+  options: { prefix: string; onFallback?: (error: unknown) => void },
+): RateLimiter & { isDegraded(): boolean } {
+  let degraded = false;
+  return {
+    kind: 'redis',
+    isDegraded: () => degraded || redis.status !== 'ready',
+    async consume(key, limit, windowSeconds) {
+      if (redis.status !== 'ready') {
+        degraded = true;
+        return fallback.consume(key, limit, windowSeconds);
+      }
+      try {
+        const windowMs = windowSeconds * 1000;
+        const [count, ttl] = (await redis.eval(
+          FIXED_WINDOW_SCRIPT,
+          1,
+          `${options.prefix}rl:${key}`,
+          windowMs,
+        )) as [number, number];
+        degraded = false;
+        const resetSeconds = Math.max(1, Math.ceil((ttl > 0 ? ttl : windowMs) / 1000));
+        return { allowed: count <= limit, limit, remaining: Math.max(0, limit - count), resetSeconds };
+      } catch (error) {
+        if (!degraded) options.onFallback?.(error);
+        degraded = true;
+        return fallback.consume(key, limit, windowSeconds);
+      }
+    },
+  };
+}

@@ -11,6 +11,15 @@ const Readiness = Type.Object({
   checks: Type.Object({ db: Check, cache: Check, queue: Check }),
 });
 
+/** Redis backs the cache and the shared rate limiter; without it both run in-process. */
+function cacheCheck({ redis, rateLimiter }: Container) {
+  if (!redis) return { status: 'ok', mode: 'embedded' };
+  const degraded = redis.status !== 'ready' || (rateLimiter.isDegraded?.() ?? false);
+  return degraded
+    ? { status: 'degraded', mode: 'redis', detail: 'Redis unreachable; rate limits are per instance' }
+    : { status: 'ok', mode: 'redis' };
+}
+
 /** Operational routes at the root (CONTRACT "Operations"); /readyz alone answers outside the error shape. */
 export const opsRoutes =
   (container: Container): FastifyPluginAsyncTypebox =>

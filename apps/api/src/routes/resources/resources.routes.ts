@@ -16,6 +16,7 @@ import {
   parseMetadataFilter,
   type ResourceSort,
   type Resource as ResourceType,
+  validateSearch,
 } from '@ledgerbase/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.ts';
@@ -75,7 +76,7 @@ export const resourcesRoutes =
           limit: query.limit ?? 20,
           cursor: query.cursor,
           sort: (query.sort ?? '-createdAt') as ResourceSort,
-          q: query.q,
+          q: validateSearch(query.q),
           metadata: parseMetadataFilter(query.metadata),
           ownerId: query.ownerId,
         });
