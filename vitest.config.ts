@@ -9,11 +9,13 @@ const serviceSuites = [
 const exclude = ['**/node_modules/**', 'apps/web/**', 'test/browser/**', ...serviceSuites];
 
 // Every suite runs on embedded PGlite; with DATABASE_URL set, the same suites run on PostgreSQL too.
+// `extends: true`: Vitest 4 inline projects do not inherit the root's timeouts and pool otherwise.
 const projects = [
-  { test: { name: 'pglite', include, exclude, env: { LB_TEST_DB: 'pglite' } } },
+  { extends: true as const, test: { name: 'pglite', include, exclude, env: { LB_TEST_DB: 'pglite' } } },
   ...(process.env.DATABASE_URL
     ? [
         {
+          extends: true as const,
           test: {
             name: 'postgres',
             include,

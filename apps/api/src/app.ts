@@ -20,7 +20,9 @@ export const API_PREFIX = '/api/v1';
 export async function buildApp(container: Container): Promise<FastifyInstance> {
   const { config } = container;
   const app = Fastify({
-    ...(config.tls ? { https: { cert: config.tls.cert, key: config.tls.key, minVersion: 'TLSv1.3' as const } } : {}),
+    ...(config.tls
+      ? { https: { cert: config.tls.cert, key: config.tls.key, minVersion: 'TLSv1.3' as const } }
+      : {}),
     loggerInstance: container.logger as FastifyBaseLogger,
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),

@@ -2,7 +2,7 @@ import { type Kysely, type MigrationResultSet, Migrator } from 'kysely';
 import { migrations } from './migrations/index.ts';
 
 /**
- * Kysely's Postgres adapter takes `pg_advisory_xact_lock` around every migration run, so several
+ * Kysely's Postgres adapter holds a PostgreSQL advisory lock around every migration run, so several
  * instances starting at once queue behind one another instead of racing.
  */
 export function createMigrator(db: Kysely<any>): Migrator {

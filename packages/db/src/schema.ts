@@ -72,12 +72,39 @@ export interface IdempotencyKeyTable {
   expires_at: Timestamp;
 }
 
+export type GrantPermission = 'read' | 'write';
+
+export interface ResourceGrantTable {
+  resource_id: string;
+  user_id: string;
+  permission: GrantPermission;
+  granted_by: string;
+  created_at: Timestamp;
+}
+
+export type ApiKeyScope = 'resources:read' | 'resources:write' | 'audit:read' | 'admin';
+
+export interface ApiKeyTable {
+  id: string;
+  user_id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  scopes: ColumnType<ApiKeyScope[], ApiKeyScope[], ApiKeyScope[]>;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UserTable;
   refresh_tokens: RefreshTokenTable;
   resources: ResourceTable;
   audit_log: AuditLogTable;
   idempotency_keys: IdempotencyKeyTable;
+  resource_grants: ResourceGrantTable;
+  api_keys: ApiKeyTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -87,3 +114,5 @@ export type RefreshTokenRow = Selectable<RefreshTokenTable>;
 export type ResourceRow = Selectable<ResourceTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
+export type ResourceGrantRow = Selectable<ResourceGrantTable>;
+export type ApiKeyRow = Selectable<ApiKeyTable>;

@@ -19,24 +19,21 @@ describe('migrations', () => {
   afterAll(() => t.drop());
 
   it('roll back one by one to an empty schema and apply again', async () => {
-    expect(await tables(t)).toEqual([
-      'audit_log',
-      'idempotency_keys',
-      'refresh_tokens',
-      'resources',
-      'users',
-    ]);
+    const migrated = await tables(t);
+    expect(migrated).toEqual(
+      expect.arrayContaining(['audit_log', 'idempotency_keys', 'refresh_tokens', 'resources', 'users']),
+    );
     const count = (await migrationStatus(t.handle.db)).length;
     for (let i = 0; i < count; i++) await migrateDown(t.handle.db);
     expect(await tables(t)).toEqual([]);
     expect((await migrationStatus(t.handle.db)).every((m) => m.executedAt === null)).toBe(true);
     await migrateToLatest(t.handle.db);
-    expect(await tables(t)).toHaveLength(5);
+    expect(await tables(t)).toEqual(migrated);
   });
 
   it('is idempotent when several instances migrate at once', async () => {
     const results = await Promise.all([migrateToLatest(t.handle.db), migrateToLatest(t.handle.db)]);
     expect(results.every((r) => r.error === undefined)).toBe(true);
-    expect(await tables(t)).toHaveLength(5);
+    expect((await migrationStatus(t.handle.db)).every((m) => m.executedAt !== null)).toBe(true);
   });
 });

@@ -46,6 +46,33 @@ function codeForFrameworkError(error: FastifyError): ErrorCode | undefined {
   return undefined;
 }
 
+const NETWORK_ERRORS = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
+
+/**
+ * A lost or refused database connection is an outage, not a bug: 503 with Retry-After (CONTRACT
+ * "Errors"). SQLSTATE class 08 is "connection exception"; 57P0x are server shutdowns; 53300 is
+ * "too many connections".
+ */
+function isDependencyDown(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string') {
+    if (NETWORK_ERRORS.has(code) || code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === '53300') {
+      return true;
+    }
+  }
+  return (
+    typeof message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect/i.test(message)
+  );
+}
+
 export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
   if (error.code === 'UNAUTHENTICATED') {
     reply.header('www-authenticate', 'Bearer realm="ledgerbase"');
@@ -85,6 +112,11 @@ export function installErrorHandling(app: FastifyInstance, options: { serveSpa: 
       const message =
         code === 'VALIDATION_FAILED' ? 'The request body is not valid JSON' : ERROR_CODES[code].message;
       return sendError(reply, new AppError(code, code === 'NOT_FOUND' ? 'Route not found' : message));
+    }
+    if (isDependencyDown(error)) {
+      request.log.error({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return sendError(reply, new AppError('UNAVAILABLE', 'The database is unavailable; try again shortly'));
     }
     request.log.error({ err: error }, 'unhandled error');
     return sendError(reply, new AppError('INTERNAL'));

@@ -24,7 +24,7 @@ export function runUsers(config: Config, action: string | undefined, options: Op
       passwordMinLength: config.passwordMinLength,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
     });
-    const user = await auth.ensureAdmin(email, password);
+    const user = await auth.ensureAdmin(email, password, options.name);
     process.stdout.write(`admin ${user.email} (${user.id}) is ready\n`);
     return 0;
   });

@@ -34,7 +34,8 @@ export type TokenPair = {
 
 const PASSWORD_MAX_LENGTH = 256;
 // Deliberately simple: one @, something on each side, a dot in the domain. Real proof is a mailbox.
-const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+// No control characters or unpaired surrogates: PostgreSQL could not even look such an address up.
+const EMAIL_PATTERN = /^[^\s@\p{Cc}\p{Cs}]+@[^\s@\p{Cc}\p{Cs}]+\.[^\s@\p{Cc}\p{Cs}]+$/u;
 const REFRESH_PREFIX = 'lbr_';
 
 const invalidCredentials = () => new AppError('UNAUTHENTICATED', 'Invalid email or password');
@@ -117,7 +118,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     async login(input: { email: string; password: string }): Promise<TokenPair> {
-      const user = await findUserByEmail(db, normalizeEmail(input.email));
+      const email = normalizeEmail(input.email);
+      // An address that could never have been registered is simply unknown (same answer, same cost).
+      const user = EMAIL_PATTERN.test(email) ? await findUserByEmail(db, email) : undefined;
       const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !passwordOk || user.disabled_at !== null) throw invalidCredentials();
       return issuePair(db, user, uuidv7());
@@ -163,9 +166,9 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     /** ADMIN_EMAIL/ADMIN_PASSWORD: create that admin, or keep the existing account and make sure it is one. */
-    async ensureAdmin(email: string, password: string): Promise<User> {
+    async ensureAdmin(email: string, password: string, name = 'Administrator'): Promise<User> {
       const existing = await findUserByEmail(db, normalizeEmail(email));
-      if (!existing) return toUser(await createUser({ email, password, name: 'Administrator' }, 'admin'));
+      if (!existing) return toUser(await createUser({ email, password, name }, 'admin'));
       if (existing.role === 'admin' && existing.disabled_at === null) return toUser(existing);
       const updated = await updateUser(db, existing.id, {
         role: 'admin',

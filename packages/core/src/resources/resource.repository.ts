@@ -47,7 +47,13 @@ export function listLiveResources(db: Executor, filter: ListFilter): Promise<Res
   const descending = filter.sort.startsWith('-');
   let query = db.selectFrom('resources').selectAll().where('deleted_at', 'is', null);
   if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
-  if (filter.q) query = query.where(sql<boolean>`name ILIKE ${`%${escapeLike(filter.q)}%`} ESCAPE '\\'`);
+  // `name` is COLLATE "C" for stable ordering, which folds case for ASCII only; matching under the ICU
+  // root collation (built into PGlite and PostgreSQL's usual builds) makes `q` case-insensitive in
+  // every script ("é" finds "É").
+  if (filter.q) {
+    const pattern = `%${escapeLike(filter.q)}%`;
+    query = query.where(sql<boolean>`name COLLATE "und-x-icu" ILIKE ${pattern} ESCAPE '\\'`);
+  }
   if (filter.metadata)
     query = query.where(sql<boolean>`metadata @> ${JSON.stringify(filter.metadata)}::jsonb`);
   if (filter.after) {

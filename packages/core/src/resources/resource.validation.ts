@@ -1,5 +1,5 @@
 import { AppError, type ValidationIssue } from '../errors/index.ts';
-import { isPlainObject, jsonDepth } from '../shared/json.ts';
+import { isPlainObject, isStorableJson, isStorableText, jsonDepth } from '../shared/json.ts';
 
 export const NAME_MAX_LENGTH = 200;
 export const METADATA_MAX_BYTES = 64 * 1024;
@@ -17,6 +17,7 @@ export function normalizeName(raw: unknown, path = 'name'): string {
   if (length > NAME_MAX_LENGTH)
     issues.push({ path, message: `must be at most ${NAME_MAX_LENGTH} characters` });
   if (CONTROL_CHARACTER.test(name)) issues.push({ path, message: 'must not contain control characters' });
+  else if (!isStorableText(name)) issues.push({ path, message: 'must be valid Unicode' });
   if (issues.length > 0) throw AppError.validation(issues);
   return name;
 }
@@ -30,7 +31,18 @@ export function validateMetadata(metadata: unknown, path = 'metadata'): Record<s
   if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_MAX_BYTES) {
     throw AppError.validation([{ path, message: `must serialize to at most ${METADATA_MAX_BYTES} bytes` }]);
   }
+  if (!isStorableJson(metadata)) {
+    throw AppError.validation([{ path, message: 'must not contain U+0000 or unpaired surrogates' }]);
+  }
   return metadata;
+}
+
+/** The list's `q`: any text a name could contain. */
+export function validateSearch(q: string | undefined): string | undefined {
+  if (q !== undefined && !isStorableText(q)) {
+    throw AppError.validation([{ path: 'q', message: 'must not contain U+0000 or unpaired surrogates' }]);
+  }
+  return q;
 }
 
 /** Parses the `metadata` list filter: URL-encoded JSON that must be an object. */

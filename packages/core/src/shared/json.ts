@@ -44,3 +44,29 @@ export function jsonDepth(value: unknown): number {
   }
   return max;
 }
+
+// PostgreSQL text and jsonb cannot hold U+0000, and an unpaired surrogate is not Unicode at all: either
+// would fail in the database (a 500), so validation refuses them up front (a 400).
+const UNPAIRED_SURROGATE = /\p{Cs}/u;
+
+export const isStorableText = (text: string): boolean =>
+  !text.includes('\0') && !UNPAIRED_SURROGATE.test(text);
+
+/** Whether every string in a JSON value, keys included, can be stored. Iterative: no stack overflow. */
+export function isStorableJson(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
+    if (typeof current === 'string') {
+      if (!isStorableText(current)) return false;
+    } else if (Array.isArray(current)) {
+      for (const item of current) stack.push(item);
+    } else if (typeof current === 'object' && current !== null) {
+      for (const [key, item] of Object.entries(current)) {
+        if (!isStorableText(key)) return false;
+        stack.push(item);
+      }
+    }
+  }
+  return true;
+}
