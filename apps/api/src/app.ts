@@ -9,7 +9,9 @@ import { frameworkErrors, installErrorHandling, routeNotFound, sendError } from 
 import { requestIdFor } from './plugins/request-id.ts';
 import { installValidation } from './plugins/validation.ts';
 import { defaultWebDist, hasWebBuild, installWeb } from './plugins/web.ts';
+import { apiKeysRoutes } from './routes/api-keys/api-keys.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
+import { grantsRoutes } from './routes/grants/grants.routes.ts';
 import { opsRoutes } from './routes/ops/ops.routes.ts';
 import { resourcesRoutes } from './routes/resources/resources.routes.ts';
 import { usersRoutes } from './routes/users/users.routes.ts';
@@ -79,13 +81,19 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     async (api) => {
       // Scoped to /api/v1: identity, rate limits and authentication apply to every API route (and to
       // the API's own 404s); operational routes, /docs and the console stay public.
-      installAuthentication(api, { tokens: container.tokens, rateLimiter: container.rateLimiter, config });
+      installAuthentication(api, {
+        credentials: container.credentials,
+        rateLimiter: container.rateLimiter,
+        config,
+      });
       api.setNotFoundHandler((request, reply) =>
         sendError(reply, routeNotFound(request.method, request.url)),
       );
       await api.register(authRoutes(container));
       await api.register(usersRoutes(container));
       await api.register(resourcesRoutes(container));
+      await api.register(grantsRoutes(container));
+      await api.register(apiKeysRoutes(container));
     },
     { prefix: API_PREFIX },
   );

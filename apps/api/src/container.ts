@@ -1,24 +1,33 @@
 import {
+  createApiKeyService,
   createAuthService,
+  createCredentialResolver,
   createCursorCodec,
+  createGrantService,
   createHistoryService,
   createResourceService,
   createTokenService,
+  createUserAdminService,
   loadSigningKeys,
 } from '@ledgerbase/core';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '@ledgerbase/db';
 import {
   type Clock,
   type Config,
+  createLocalBroadcast,
   createLogger,
   createMemoryRateLimiter,
   createRedis,
+  createRedisBroadcast,
   createRedisRateLimiter,
   type Logger,
   type RateLimiter,
   systemClock,
   waitForRedis,
 } from '@ledgerbase/platform';
+
+const INVALIDATE_USER = 'invalidate-user';
+const INVALIDATE_KEY = 'invalidate-key';
 
 export type Container = Awaited<ReturnType<typeof buildContainer>>;
 
@@ -43,7 +52,6 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   await migrateToLatest(database.db);
 
   const keys = await loadSigningKeys({ pem: config.jwtPrivateKey, dataDir: config.dataDir });
-  const cursors = createCursorCodec(keys.deriveSecret('cursor'));
   const tokens = createTokenService({
     keys,
     clock,
@@ -62,6 +70,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
   });
   const redis = config.redisUrl ? createRedis(config.redisUrl, logger) : undefined;
   if (redis) await waitForRedis(redis);
+  const broadcast = redis
+    ? createRedisBroadcast(redis, config.redisKeyPrefix, logger)
+    : createLocalBroadcast();
+  const credentials = createCredentialResolver({ db, clock, tokens });
+  // Credential changes reach every instance at once; the resolver's short TTL bounds a lost message.
+  broadcast.subscribe(INVALIDATE_USER, (userId) => credentials.invalidateUser(userId));
+  broadcast.subscribe(INVALIDATE_KEY, (keyId) => credentials.invalidateKey(keyId));
+  const cursors = createCursorCodec(keys.deriveSecret('cursor'));
   const localLimiter = createMemoryRateLimiter(clock);
   const rateLimiter: RateLimiter & { isDegraded?: () => boolean } = redis
     ? createRedisRateLimiter(redis, localLimiter, {
@@ -85,9 +101,24 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     auth,
     rateLimiter,
     redis,
+    broadcast,
+    credentials,
     resources: createResourceService({ db, clock, cursors }),
+    grants: createGrantService({ db, clock }),
+    apiKeys: createApiKeyService({
+      db,
+      clock,
+      onRevoke: (keyId) => void broadcast.publish(INVALIDATE_KEY, keyId),
+    }),
+    userAdmin: createUserAdminService({
+      db,
+      clock,
+      cursors,
+      invalidateUser: (userId) => broadcast.publish(INVALIDATE_USER, userId),
+    }),
     history: createHistoryService({ db, cursors }),
     async close() {
+      await broadcast.close();
       redis?.disconnect();
       await database.close();
     },

@@ -74,6 +74,8 @@ export async function registerAndLogin(app: FastifyInstance, email = uniqueEmail
 /** Roles are admin-managed; tests set them in the database, then sign in again for a token with the role. */
 export async function withRole(t: TestApp, session: Session, role: UserRole): Promise<Session> {
   await t.container.database.db.updateTable('users').set({ role }).where('id', '=', session.userId).execute();
+  // The SQL above bypasses the service that would tell the credential cache.
+  t.container.credentials.invalidateUser(session.userId);
   return login(t.app, session.email);
 }
 

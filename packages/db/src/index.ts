@@ -1,4 +1,4 @@
-export { sql, type Transaction } from 'kysely';
+export { type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 export * from './database.ts';
 export * from './migrator.ts';
 export * from './schema.ts';

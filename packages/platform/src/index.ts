@@ -1,3 +1,4 @@
+export * from './broadcast.ts';
 export * from './clock.ts';
 export * from './config.ts';
 export * from './logger.ts';

@@ -1,4 +1,4 @@
-import { type Actor, AppError, type TokenService } from '@ledgerbase/core';
+import { type Actor, AppError, type CredentialResolver } from '@ledgerbase/core';
 import type { Config, RateLimiter } from '@ledgerbase/platform';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.ts';
@@ -15,7 +15,7 @@ declare module 'fastify' {
   }
 }
 
-type Deps = { tokens: TokenService; rateLimiter: RateLimiter; config: Config };
+type Deps = { credentials: CredentialResolver; rateLimiter: RateLimiter; config: Config };
 
 /** The authenticated actor; throws 401 when a route that needs one runs without it. */
 export function actorOf(request: FastifyRequest): Actor {
@@ -25,17 +25,18 @@ export function actorOf(request: FastifyRequest): Actor {
 
 async function identify(
   request: FastifyRequest,
-  tokens: TokenService,
+  credentials: CredentialResolver,
 ): Promise<Actor | AppError | undefined> {
   const header = request.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
   if (!match) return new AppError('UNAUTHENTICATED', 'The Authorization header must be "Bearer <token>"');
   try {
-    const claims = await tokens.verify(match[1]!);
-    return { type: 'user', userId: claims.userId, role: claims.role };
+    return await credentials.resolve(match[1]!);
   } catch (error) {
-    return error as AppError;
+    // A bad credential is the caller's problem (401 later); anything else (database down) is ours.
+    if (error instanceof AppError) return error;
+    throw error;
   }
 }
 
@@ -56,13 +57,16 @@ function setRateLimitHeaders(
  * Identity comes first so limits are per user; anonymous and failed callers count per client IP,
  * which also throttles token guessing.
  */
-export function installAuthentication(app: FastifyInstance, { tokens, rateLimiter, config }: Deps): void {
+export function installAuthentication(
+  app: FastifyInstance,
+  { credentials, rateLimiter, config }: Deps,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     const routeConfig = request.routeOptions.config;
     const identity =
       routeConfig.auth === false && request.headers.authorization === undefined
         ? undefined
-        : await identify(request, tokens);
+        : await identify(request, credentials);
     if (identity && !(identity instanceof AppError)) request.actor = identity;
 
     if (config.rateLimit.enabled) {

@@ -1,4 +1,4 @@
-import type { UserRole } from '@ledgerbase/db';
+import type { ApiKeyScope, UserRole } from '@ledgerbase/db';
 
 /** Who is acting. Every entry point (API, worker, CLI) builds one and passes it to the services. */
 export type Actor = Readonly<{
@@ -8,6 +8,8 @@ export type Actor = Readonly<{
   role: UserRole;
   /** Set for API keys: the audit log names the key, not just its owner. */
   keyId?: string;
+  /** Set for API keys: what the key may do, on top of what its owner's role allows. */
+  scopes?: readonly ApiKeyScope[];
 }>;
 
 export type RequestContext = Readonly<{

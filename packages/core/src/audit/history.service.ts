@@ -1,9 +1,10 @@
 import type { Db } from '@ledgerbase/db';
-import { type Actor, canSeeResource } from '../access/index.ts';
+import { type Actor, assertScope } from '../access/index.ts';
 import { AppError } from '../errors/index.ts';
 import type { CursorCodec } from '../resources/cursor.ts';
 import { findAnyResource } from '../resources/resource.repository.ts';
 import type { Page, Resource } from '../resources/resource.types.ts';
+import { visibleAccess } from '../resources/resource-access.ts';
 import { findResourceVersion, listResourceHistory } from './audit.repository.ts';
 import { type AuditEntry, toAuditEntry } from './audit.types.ts';
 
@@ -14,9 +15,10 @@ export type HistoryServiceDeps = { db: Db; cursors: CursorCodec };
  */
 export function createHistoryService({ db, cursors }: HistoryServiceDeps) {
   async function assertVisible(actor: Actor, resourceId: string) {
+    assertScope(actor, 'resources:read');
     const row = await findAnyResource(db, resourceId);
-    if (!row || !canSeeResource(actor, { ownerId: row.owner_id })) throw AppError.notFound();
-    return row;
+    await visibleAccess(db, actor, row);
+    return row!;
   }
 
   return {

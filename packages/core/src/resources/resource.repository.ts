@@ -1,4 +1,4 @@
-import { type Db, type ResourceRow, sql } from '@ledgerbase/db';
+import { type Database, type Db, type ResourceRow, type SelectQueryBuilder, sql } from '@ledgerbase/db';
 import type { NewAuditEntry } from '../audit/audit.types.ts';
 import type { CursorPosition } from './cursor.ts';
 import type { ResourceSort } from './resource.types.ts';
@@ -32,6 +32,8 @@ export function findAnyResource(
 
 export type ListFilter = {
   ownerId: string | undefined;
+  /** Also the resources granted to `ownerId` (a member's default list). */
+  includeGranted: boolean;
   sort: ResourceSort;
   after: CursorPosition | undefined;
   q: string | undefined;
@@ -41,32 +43,62 @@ export type ListFilter = {
 
 const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** Keyset page: `limit + 1` rows so the caller knows whether another page exists. */
-export function listLiveResources(db: Executor, filter: ListFilter): Promise<ResourceRow[]> {
+type ResourceQuery = SelectQueryBuilder<Database, 'resources', object>;
+
+/** Live rows matching the filters, after the cursor, in keyset order, `limit + 1` of them. */
+function keysetPage<Q extends ResourceQuery>(query: Q, filter: ListFilter): Q {
   const column = sortColumn(filter.sort);
   const descending = filter.sort.startsWith('-');
-  let query = db.selectFrom('resources').selectAll().where('deleted_at', 'is', null);
-  if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+  const ref = (name: string) => sql.ref(`resources.${name}`);
+  let q = query.where('resources.deleted_at', 'is', null) as Q;
   // `name` is COLLATE "C" for stable ordering, which folds case for ASCII only; matching under the ICU
   // root collation (built into PGlite and PostgreSQL's usual builds) makes `q` case-insensitive in
   // every script ("é" finds "É").
   if (filter.q) {
     const pattern = `%${escapeLike(filter.q)}%`;
-    query = query.where(sql<boolean>`name COLLATE "und-x-icu" ILIKE ${pattern} ESCAPE '\\'`);
+    q = q.where(sql<boolean>`${ref('name')} COLLATE "und-x-icu" ILIKE ${pattern} ESCAPE '\\'`) as Q;
   }
-  if (filter.metadata)
-    query = query.where(sql<boolean>`metadata @> ${JSON.stringify(filter.metadata)}::jsonb`);
+  if (filter.metadata) {
+    q = q.where(sql<boolean>`${ref('metadata')} @> ${JSON.stringify(filter.metadata)}::jsonb`) as Q;
+  }
   if (filter.after) {
     const key = column === 'name' ? sql`${filter.after.key}` : sql`${filter.after.key}::timestamptz`;
     const op = sql.raw(descending ? '<' : '>');
-    query = query.where(sql<boolean>`(${sql.ref(column)}, id) ${op} (${key}, ${filter.after.id}::uuid)`);
+    q = q.where(sql<boolean>`(${ref(column)}, ${ref('id')}) ${op} (${key}, ${filter.after.id}::uuid)`) as Q;
   }
   const direction = descending ? 'desc' : 'asc';
-  return query
-    .orderBy(column, direction)
-    .orderBy('id', direction)
-    .limit(filter.limit + 1)
-    .execute();
+  return q
+    .orderBy(`resources.${column}`, direction)
+    .orderBy('resources.id', direction)
+    .limit(filter.limit + 1) as Q;
+}
+
+/**
+ * Keyset page. A member's list is "owned or granted": each half is its own index-ordered page of
+ * `limit + 1` rows and the union is ordered once more, so neither half ever scans past one page.
+ */
+export function listLiveResources(db: Executor, filter: ListFilter): Promise<ResourceRow[]> {
+  const base = db.selectFrom('resources');
+  if (!filter.includeGranted || filter.ownerId === undefined) {
+    const scoped =
+      filter.ownerId === undefined ? base : base.where('resources.owner_id', '=', filter.ownerId);
+    return keysetPage(scoped.selectAll('resources'), filter).execute();
+  }
+  const userId = filter.ownerId;
+  const owned = keysetPage(base.select('resources.id').where('resources.owner_id', '=', userId), filter);
+  const granted = keysetPage(
+    base
+      .innerJoin('resource_grants as g', (join) =>
+        join.onRef('g.resource_id', '=', 'resources.id').on('g.user_id', '=', userId),
+      )
+      .select('resources.id'),
+    filter,
+  );
+  const { after: _after, ...withoutCursor } = filter;
+  return keysetPage(
+    base.selectAll('resources').where(sql<boolean>`resources.id IN ((${owned}) UNION ALL (${granted}))`),
+    { ...withoutCursor, after: undefined },
+  ).execute();
 }
 
 const auditValues = (entry: NewAuditEntry, hash: string) => sql`

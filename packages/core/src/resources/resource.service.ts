@@ -1,16 +1,19 @@
 import type { Db, ResourceRow } from '@ledgerbase/db';
 import type { Clock } from '@ledgerbase/platform';
+import { LRUCache } from 'lru-cache';
 import { createPatch } from 'rfc6902';
 import { uuidv7 } from 'uuidv7';
 import {
   type Actor,
   assertCanCreateResource,
+  assertScope,
   auditActorId,
   canManageResource,
-  canSeeResource,
   canWriteResource,
   listScope,
+  needsGrantLookup,
   type RequestContext,
+  type ResourceAccess,
 } from '../access/index.ts';
 import { findResourceVersion } from '../audit/audit.repository.ts';
 import { hashAuditEntry, type NewAuditEntry } from '../audit/audit.types.ts';
@@ -27,9 +30,16 @@ import {
   toResource,
 } from './resource.types.ts';
 import { normalizeName, validateMetadata } from './resource.validation.ts';
+import { visibleAccess } from './resource-access.ts';
 import { createIdempotentResource } from './resource-idempotency.ts';
 
-export type ResourceServiceDeps = { db: Db; clock: Clock; cursors: CursorCodec };
+export type ResourceServiceDeps = {
+  db: Db;
+  clock: Clock;
+  cursors: CursorCodec;
+  /** Rows this process saw last, by id: first guesses for writes, never served to readers. */
+  hints?: LRUCache<string, ResourceRow>;
+};
 
 export type CreateInput = { name: unknown; metadata?: unknown };
 export type Precondition = { ifMatch?: string | undefined };
@@ -53,7 +63,12 @@ function checkIfMatch(ifMatch: string | undefined, row: ResourceRow): void {
   });
 }
 
-export function createResourceService({ db, clock, cursors }: ResourceServiceDeps) {
+export function createResourceService({
+  db,
+  clock,
+  cursors,
+  hints = new LRUCache({ max: 10_000 }),
+}: ResourceServiceDeps) {
   function newEntry(
     ctx: RequestContext,
     resourceId: string,
@@ -102,27 +117,28 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
     return { row, entry };
   }
 
-  /** Reads a resource for a write; absent or invisible → 404, visible but not allowed → 403. */
-  async function loadForWrite(
+  /**
+   * Checks a row for a write: absent or invisible → 404, wrong state → 404/409, visible but not
+   * allowed → 403.
+   */
+  async function checkForWrite(
     executor: Db,
     actor: Actor,
-    id: string,
-    allow: (actor: Actor, r: { ownerId: string }) => boolean,
-    options: { state: 'live' | 'deleted' | 'any'; lock: boolean },
+    row: ResourceRow | undefined,
+    allow: (actor: Actor, r: ResourceAccess) => boolean,
+    state: 'live' | 'deleted' | 'any',
   ): Promise<ResourceRow> {
-    const row = await repo.findAnyResource(executor, id, options.lock);
-    if (!row || !canSeeResource(actor, { ownerId: row.owner_id })) throw AppError.notFound();
-    const isDeleted = row.deleted_at !== null;
-    if (options.state === 'live' && isDeleted) throw AppError.notFound();
-    if (options.state === 'deleted' && !isDeleted)
-      throw new AppError('CONFLICT', 'The resource is not deleted');
-    if (!allow(actor, { ownerId: row.owner_id })) throw new AppError('FORBIDDEN');
-    return row;
+    const access = await visibleAccess(executor, actor, row);
+    const isDeleted = row!.deleted_at !== null;
+    if (state === 'live' && isDeleted) throw AppError.notFound();
+    if (state === 'deleted' && !isDeleted) throw new AppError('CONFLICT', 'The resource is not deleted');
+    if (!allow(actor, access)) throw new AppError('FORBIDDEN');
+    return row!;
   }
 
   type Mutation = {
     action: NewAuditEntry['action'];
-    allow: (actor: Actor, r: { ownerId: string }) => boolean;
+    allow: (actor: Actor, r: ResourceAccess) => boolean;
     state: 'live' | 'deleted' | 'any';
     next: (row: ResourceRow) => { document: ResourceDocument; deleted: boolean };
   };
@@ -133,22 +149,41 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
    * N concurrent writers holding the same ETag exactly one wins.
    */
   async function mutate(ctx: RequestContext, id: string, pre: Precondition, mutation: Mutation) {
-    const attempt = async (executor: Db, lock: boolean): Promise<ResourceRow | undefined> => {
-      const row = await loadForWrite(executor, ctx.actor, id, mutation.allow, {
-        state: mutation.state,
-        lock,
-      });
+    assertScope(ctx.actor, 'resources:write');
+    const write = async (executor: Db, row: ResourceRow) => {
       checkIfMatch(pre.ifMatch, row);
       const { document, deleted } = mutation.next(row);
       const now = clock.now();
-      const before = documentOf(row);
-      const entry = newEntry(ctx, id, mutation.action, before, document, row.version + 1, row.head_hash, now);
-      return repo.updateResourceWithAudit(
+      const entry = newEntry(
+        ctx,
+        id,
+        mutation.action,
+        documentOf(row),
+        document,
+        row.version + 1,
+        row.head_hash,
+        now,
+      );
+      const written = await repo.updateResourceWithAudit(
         executor,
         { id, expectedVersion: row.version, ...document, deleted, updatedAt: now, headHash: entry.hash },
         entry,
       );
+      if (written) hints.set(id, written);
+      return written;
     };
+    const attempt = async (executor: Db, lock: boolean) => {
+      const row = await repo.findAnyResource(executor, id, lock);
+      return write(executor, await checkForWrite(executor, ctx.actor, row, mutation.allow, mutation.state));
+    };
+
+    // The last row this process saw is a free first guess: the compare-and-set on `version` proves
+    // it current, and any doubt (stale, precondition, permission) falls through to a real read.
+    const hint = hints.get(id);
+    if (hint && !needsGrantLookup(ctx.actor, { ownerId: hint.owner_id })) {
+      const written = await tryHint(ctx.actor, hint, mutation, (row) => write(db, row));
+      if (written) return toResource(written);
+    }
     for (let i = 0; i < OPTIMISTIC_ATTEMPTS; i++) {
       const row = await attempt(db, false);
       if (row) return toResource(row);
@@ -158,18 +193,35 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
     return toResource(row);
   }
 
+  async function tryHint(
+    actor: Actor,
+    hint: ResourceRow,
+    mutation: Mutation,
+    write: (row: ResourceRow) => Promise<ResourceRow | undefined>,
+  ): Promise<ResourceRow | undefined> {
+    try {
+      return await write(await checkForWrite(db, actor, hint, mutation.allow, mutation.state));
+    } catch (error) {
+      if (error instanceof AppError) return undefined;
+      throw error;
+    }
+  }
+
   return {
     async get(actor: Actor, id: string): Promise<Resource> {
+      assertScope(actor, 'resources:read');
       const row = await repo.findLiveResource(db, id);
-      if (!row || !canSeeResource(actor, { ownerId: row.owner_id })) throw AppError.notFound();
-      return toResource(row);
+      await visibleAccess(db, actor, row);
+      hints.set(id, row!);
+      return toResource(row!);
     },
 
     async list(actor: Actor, query: ListResourcesQuery): Promise<Page<Resource>> {
-      const ownerId = listScope(actor, query.ownerId);
+      const { ownerId, includeGranted } = listScope(actor, query.ownerId);
       const scope = canonicalJson({
         u: actor.userId,
         o: ownerId ?? null,
+        g: includeGranted,
         s: query.sort,
         q: query.q ?? null,
         m: query.metadata ?? null,
@@ -177,6 +229,7 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
       const after = query.cursor === undefined ? undefined : cursors.decode(query.cursor, scope);
       const rows = await repo.listLiveResources(db, {
         ownerId,
+        includeGranted,
         sort: query.sort,
         after,
         q: query.q,
@@ -199,7 +252,9 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
     async create(ctx: RequestContext, input: CreateInput, idempotencyKey?: string): Promise<WriteResult> {
       const { row, entry } = prepareCreate(ctx, input);
       if (idempotencyKey === undefined) {
-        return { resource: toResource(await repo.insertResourceWithAudit(db, row, entry)), replayed: false };
+        const inserted = await repo.insertResourceWithAudit(db, row, entry);
+        hints.set(inserted.id, inserted);
+        return { resource: toResource(inserted), replayed: false };
       }
       const requestHash = sha256Hex(canonicalJson({ op: 'resources.create', body: input }));
       return createIdempotentResource({ db, clock }, ctx, { key: idempotencyKey, requestHash, row, entry });
@@ -256,8 +311,7 @@ export function createResourceService({ db, clock, cursors }: ResourceServiceDep
     async restore(ctx: RequestContext, id: string, version: number | undefined): Promise<Resource> {
       let target: ResourceDocument | undefined;
       if (version !== undefined) {
-        const row = await repo.findAnyResource(db, id);
-        if (!row || !canSeeResource(ctx.actor, { ownerId: row.owner_id })) throw AppError.notFound();
+        await visibleAccess(db, ctx.actor, await repo.findAnyResource(db, id));
         target = (await findResourceVersion(db, id, version))?.snapshot;
         if (!target) throw AppError.notFound('Version');
       }

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LoginBody, RefreshBody, RegisterBody, TokenPair, User } from '@ledgerbase/contracts';
+import { AppError, normalizeEmail, sha256Hex } from '@ledgerbase/core';
 import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
 import type { Container } from '../../container.ts';
 import { JSON_TYPE, requireMediaType } from '../../plugins/body-parsers.ts';
 import { responses } from '../responses.ts';
@@ -9,9 +11,25 @@ const credentials = { auth: false, rateLimit: 'auth' } as const;
 const preValidation = requireMediaType(JSON_TYPE);
 const tags = ['auth'];
 
+/**
+ * Per target account, on top of the per-IP limit: an attacker spreading guesses over many addresses
+ * still gets only so many tries at one account per window (slow brute force). The key is a hash, so
+ * no email address is kept in the limiter.
+ */
+async function limitLoginAttempts({ config, rateLimiter }: Container, email: string, reply: FastifyReply) {
+  if (!config.rateLimit.enabled) return;
+  const account = sha256Hex(normalizeEmail(email));
+  const decision = await rateLimiter.consume(`login-account:${account}`, config.rateLimit.authPerMinute, 60);
+  if (!decision.allowed) {
+    reply.header('retry-after', String(decision.resetSeconds));
+    throw new AppError('RATE_LIMITED', 'Too many sign-in attempts for this account; try again later');
+  }
+}
+
 export const authRoutes =
-  ({ auth }: Container): FastifyPluginAsyncTypebox =>
+  (container: Container): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const { auth } = container;
     app.post(
       '/auth/register',
       {
@@ -44,7 +62,10 @@ export const authRoutes =
           response: responses({ 200: TokenPair }, [401, 415], { authenticated: false }),
         },
       },
-      async (request) => auth.login(request.body),
+      async (request, reply) => {
+        await limitLoginAttempts(container, request.body.email, reply);
+        return auth.login(request.body);
+      },
     );
 
     app.post(
