@@ -7,6 +7,7 @@ import { installAuthentication } from './plugins/authentication.ts';
 import { BODY_LIMIT_BYTES, installBodyParsers } from './plugins/body-parsers.ts';
 import { frameworkErrors, installErrorHandling, routeNotFound, sendError } from './plugins/errors.ts';
 import { requestIdFor } from './plugins/request-id.ts';
+import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installValidation } from './plugins/validation.ts';
 import { defaultWebDist, hasWebBuild, installWeb } from './plugins/web.ts';
 import { apiKeysRoutes } from './routes/api-keys/api-keys.routes.ts';
@@ -61,6 +62,7 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     );
   });
 
+  await installSecurityHeaders(app, config.corsOrigins);
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
