@@ -104,7 +104,11 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     broadcast,
     credentials,
     resources: createResourceService({ db, clock, cursors }),
-    grants: createGrantService({ db, clock }),
+    grants: createGrantService({
+      db,
+      clock,
+      onGranted: (userId) => broadcast.publish(INVALIDATE_USER, userId),
+    }),
     apiKeys: createApiKeyService({
       db,
       clock,

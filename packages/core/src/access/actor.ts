@@ -8,6 +8,11 @@ export type Actor = Readonly<{
   role: UserRole;
   /** Set for API keys: the audit log names the key, not just its owner. */
   keyId?: string;
+  /**
+   * `false` when nothing is granted to this user (as of a moment ago): their list needs no grant
+   * lookup. A new grant invalidates it on every instance.
+   */
+  hasGrants?: boolean;
   /** Set for API keys: what the key may do, on top of what its owner's role allows. */
   scopes?: readonly ApiKeyScope[];
 }>;

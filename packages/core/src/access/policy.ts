@@ -65,7 +65,10 @@ export function listScope(
   if (requestedOwnerId !== undefined && requestedOwnerId !== actor.userId) {
     throw new AppError('FORBIDDEN', 'Only admins may list other users’ resources');
   }
-  return { ownerId: actor.userId, includeGranted: requestedOwnerId === undefined };
+  return {
+    ownerId: actor.userId,
+    includeGranted: requestedOwnerId === undefined && actor.hasGrants !== false,
+  };
 }
 
 /** Admin-only functions (user management, the global audit log): members and viewers get 403. */

@@ -5,10 +5,12 @@ import type { Actor } from '../access/index.ts';
 import { findApiKeyByHash, touchApiKey } from '../api-keys/api-key.repository.ts';
 import { API_KEY_PREFIX, hashApiKey } from '../api-keys/api-key.service.ts';
 import { AppError } from '../errors/index.ts';
+import { userHasGrants } from '../grants/grant.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import type { TokenService } from './token.service.ts';
 
-type UserState = { role: UserRole; disabled: boolean };
+/** `hasGrants` lets a member's list skip the "granted to me" half when nothing was ever granted. */
+type UserState = { role: UserRole; disabled: boolean; hasGrants: boolean };
 type KeyState = {
   id: string;
   userId: string;
@@ -46,7 +48,11 @@ export function createCredentialResolver({ db, clock, tokens, ttlMs = 10_000 }: 
     if (cached) return cached;
     const row = await findUserById(db, userId);
     if (!row) return undefined;
-    const state = { role: row.role, disabled: row.disabled_at !== null };
+    const state = {
+      role: row.role,
+      disabled: row.disabled_at !== null,
+      hasGrants: await userHasGrants(db, userId),
+    };
     users.set(userId, state);
     return state;
   }
@@ -83,7 +89,14 @@ export function createCredentialResolver({ db, clock, tokens, ttlMs = 10_000 }: 
       // Best effort: a lost "last used" update must never fail the request it describes.
       touchApiKey(db, state.id, new Date(now)).catch(() => {});
     }
-    return { type: 'api_key', userId: state.userId, role: owner.role, keyId: state.id, scopes: state.scopes };
+    return {
+      type: 'api_key',
+      userId: state.userId,
+      role: owner.role,
+      hasGrants: owner.hasGrants,
+      keyId: state.id,
+      scopes: state.scopes,
+    };
   }
 
   return {
@@ -92,10 +105,17 @@ export function createCredentialResolver({ db, clock, tokens, ttlMs = 10_000 }: 
       const claims = await tokens.verify(credential);
       const state = await userState(claims.userId);
       if (!state || state.disabled) throw unauthenticated('The user is disabled or no longer exists');
-      return { type: 'user', userId: claims.userId, role: state.role };
+      return { type: 'user', userId: claims.userId, role: state.role, hasGrants: state.hasGrants };
     },
     invalidateUser(userId: string): void {
       users.delete(userId);
+      // Disabling revokes the user's keys in the database; a cached "not revoked" key state would
+      // otherwise come back to life when the user is re-enabled within the TTL.
+      for (const [hash, state] of keys.entries()) {
+        if (state.userId !== userId) continue;
+        keys.delete(hash);
+        keyHashes.delete(state.id);
+      }
     },
     invalidateKey(keyId: string): void {
       const hash = keyHashes.get(keyId);

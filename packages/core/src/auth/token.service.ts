@@ -1,6 +1,7 @@
 import type { UserRole } from '@ledgerbase/db';
 import type { Clock } from '@ledgerbase/platform';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { uuidv7 } from 'uuidv7';
 import { AppError } from '../errors/index.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -23,6 +24,7 @@ const ROLES: readonly string[] = ['admin', 'member', 'viewer'];
  */
 export function createTokenService({ keys, clock, issuer, audience, ttlSeconds }: TokenServiceDeps) {
   const unauthenticated = () => new AppError('UNAUTHENTICATED', 'The access token is invalid or expired');
+  const verified = new LRUCache<string, { claims: AccessTokenClaims; expiresAt: number }>({ max: 10_000 });
 
   return {
     ttlSeconds,
@@ -41,6 +43,9 @@ export function createTokenService({ keys, clock, issuer, audience, ttlSeconds }
     },
 
     async verify(token: string): Promise<AccessTokenClaims> {
+      // A token verified once stays valid until its `exp`: skip the signature check on repeat use.
+      const known = verified.get(token);
+      if (known && known.expiresAt > clock.now().getTime()) return known.claims;
       try {
         const { payload } = await jwtVerify(
           token,
@@ -62,7 +67,9 @@ export function createTokenService({ keys, clock, issuer, audience, ttlSeconds }
         if (typeof payload.sub !== 'string' || typeof role !== 'string' || !ROLES.includes(role)) {
           throw unauthenticated();
         }
-        return { userId: payload.sub, role: role as UserRole };
+        const claims = { userId: payload.sub, role: role as UserRole };
+        verified.set(token, { claims, expiresAt: (payload.exp ?? 0) * 1000 });
+        return claims;
       } catch {
         throw unauthenticated();
       }

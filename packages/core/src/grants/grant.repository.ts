@@ -52,3 +52,13 @@ export const listGrants = (db: Db, resourceId: string): Promise<ResourceGrantRow
     .orderBy('created_at')
     .orderBy('user_id')
     .execute();
+
+export async function userHasGrants(db: Db, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('resource_grants')
+    .select('resource_id')
+    .where('user_id', '=', userId)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -17,7 +17,14 @@ const toGrant = (row: ResourceGrantRow): Grant => ({
 });
 
 /** Sharing (the seed's ABAC): only the owner or an admin hands out or takes back access. */
-export function createGrantService({ db, clock }: { db: Db; clock: Clock }) {
+export type GrantServiceDeps = {
+  db: Db;
+  clock: Clock;
+  /** A grantee's cached credentials say "nothing granted"; a new grant must reach every instance. */
+  onGranted?: (userId: string) => Promise<void>;
+};
+
+export function createGrantService({ db, clock, onGranted }: GrantServiceDeps) {
   async function assertCanManage(actor: Actor, resourceId: string): Promise<void> {
     assertScope(actor, 'resources:write');
     const row = await findLiveResource(db, resourceId);
@@ -31,9 +38,15 @@ export function createGrantService({ db, clock }: { db: Db; clock: Clock }) {
       await assertCanManage(actor, resourceId);
       const grantee = await findUserById(db, userId);
       if (!grantee) throw AppError.notFound('User');
-      return toGrant(
-        await upsertGrant(db, { resourceId, userId, permission, grantedBy: actor.userId, at: clock.now() }),
-      );
+      const grant = await upsertGrant(db, {
+        resourceId,
+        userId,
+        permission,
+        grantedBy: actor.userId,
+        at: clock.now(),
+      });
+      await onGranted?.(userId);
+      return toGrant(grant);
     },
 
     async remove(actor: Actor, resourceId: string, userId: string): Promise<void> {
