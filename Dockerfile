@@ -27,4 +27,4 @@ COPY --from=web /app/apps/web/dist ./apps/web/dist
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "--import", "tsx", "apps/api/src/main.ts"]
+CMD ["node", "--import", "tsx", "--import", "./apps/api/src/instrument.ts", "apps/api/src/main.ts"]

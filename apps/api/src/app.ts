@@ -11,11 +11,14 @@ import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installValidation } from './plugins/validation.ts';
 import { defaultWebDist, hasWebBuild, installWeb } from './plugins/web.ts';
 import { apiKeysRoutes } from './routes/api-keys/api-keys.routes.ts';
+import { auditRoutes } from './routes/audit/audit.routes.ts';
 import { authRoutes } from './routes/auth/auth.routes.ts';
+import { eventsRoutes } from './routes/events/events.routes.ts';
 import { grantsRoutes } from './routes/grants/grants.routes.ts';
 import { opsRoutes } from './routes/ops/ops.routes.ts';
 import { resourcesRoutes } from './routes/resources/resources.routes.ts';
 import { usersRoutes } from './routes/users/users.routes.ts';
+import { webhooksRoutes } from './routes/webhooks/webhooks.routes.ts';
 
 export const API_PREFIX = '/api/v1';
 
@@ -96,6 +99,9 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       await api.register(resourcesRoutes(container));
       await api.register(grantsRoutes(container));
       await api.register(apiKeysRoutes(container));
+      await api.register(eventsRoutes(container));
+      await api.register(webhooksRoutes(container));
+      await api.register(auditRoutes(container));
     },
     { prefix: API_PREFIX },
   );

@@ -1,5 +1,6 @@
 import {
   createApiKeyService,
+  createAuditService,
   createAuthService,
   createCredentialResolver,
   createCursorCodec,
@@ -8,6 +9,9 @@ import {
   createResourceService,
   createTokenService,
   createUserAdminService,
+  createUserStore,
+  loadAuditKeys,
+  loadKeyRing,
   loadSigningKeys,
 } from '@ledgerbase/core';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '@ledgerbase/db';
@@ -25,6 +29,7 @@ import {
   systemClock,
   waitForRedis,
 } from '@ledgerbase/platform';
+import { buildEventParts } from './container-events.ts';
 
 const INVALIDATE_USER = 'invalidate-user';
 const INVALIDATE_KEY = 'invalidate-key';
@@ -60,10 +65,22 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     ttlSeconds: config.accessTokenTtlSeconds,
   });
   const db = database.db;
+  // PII at rest: check the ring can read every row, then encrypt rows an older version left in plaintext.
+  const keyRing = loadKeyRing({
+    key: config.encryptionKey,
+    previous: config.encryptionKeysPrevious,
+    dataDir: config.dataDir,
+  });
+  if (!config.encryptionKey && config.databaseUrl)
+    logger.warn('ENCRYPTION_KEY is unset: using the key in DATA_DIR/keys; every instance must share it');
+  const users = createUserStore(keyRing);
+  const backfill = await users.prepare(db);
+  if (backfill.rewritten > 0) logger.info({ users: backfill.rewritten }, 'encrypted plaintext user PII');
   const auth = createAuthService({
     db,
     clock,
     tokens,
+    users,
     registration: config.registration,
     passwordMinLength: config.passwordMinLength,
     refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,
@@ -87,9 +104,39 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       })
     : localLimiter;
 
+  // Audit checkpoints and verification (issue #4, ADR 0009).
+  const auditKeys = loadAuditKeys({
+    pem: config.auditSigningKey,
+    signingKeys: keys,
+    trusted: config.auditTrustedKeys,
+  });
+  const auditParts = {
+    auditKeys,
+    /** What the audit jobs (sealAuditLog, purgeAuditLog) take: the worker schedules them. */
+    auditJobDeps: { db, clock, keys: auditKeys, logger },
+    audit: createAuditService({
+      db,
+      cursors,
+      keys: auditKeys,
+      snapshot: database.mode === 'postgres',
+      databaseUrl: config.databaseUrl,
+    }),
+  };
+
   if (config.adminEmail && config.adminPassword) {
     await auth.ensureAdmin(config.adminEmail, config.adminPassword);
   }
+
+  // Events, webhooks, realtime and the read cache (issue #5).
+  const events = await buildEventParts({
+    config,
+    clock,
+    logger,
+    database,
+    redis,
+    secrets: keyRing,
+    cursors,
+  });
 
   return {
     config,
@@ -97,13 +144,21 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     logger,
     database,
     keys,
+    keyRing,
     tokens,
     auth,
+    users,
     rateLimiter,
     redis,
     broadcast,
     credentials,
-    resources: createResourceService({ db, clock, cursors }),
+    resources: createResourceService({
+      db,
+      clock,
+      cursors,
+      cache: events.resourceCache,
+      onWritten: events.onResourceWritten,
+    }),
     grants: createGrantService({
       db,
       clock,
@@ -118,10 +173,14 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
       db,
       clock,
       cursors,
+      users,
       invalidateUser: (userId) => broadcast.publish(INVALIDATE_USER, userId),
     }),
     history: createHistoryService({ db, cursors }),
+    ...auditParts,
+    ...events.parts,
     async close() {
+      await events.close();
       await broadcast.close();
       redis?.disconnect();
       await database.close();

@@ -2,8 +2,14 @@ import { ConfigError, loadConfig } from '@ledgerbase/platform';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { buildContainer } from './container.ts';
+import { startEmbeddedWorker } from './embedded-worker.ts';
+import { telemetry } from './instrument.ts';
 
-/** The one-process entry point: API (and, as they land, worker and web) on the configured stores. */
+/**
+ * The one-process entry point: API, web console and (WORKER=embedded, the default) the background
+ * worker with its scheduled jobs, on the configured stores. With WORKER=external the worker runs as
+ * `npm run start:worker` instead, any number of copies.
+ */
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -17,12 +23,18 @@ async function main(): Promise<void> {
   }
   const container = await buildContainer(config);
   const app = await buildApp(container);
+  // The worker runs the relay, webhook deliveries and the scheduled jobs (audit seals, retention).
+  const worker = config.worker === 'embedded' ? await startEmbeddedWorker(container) : undefined;
 
-  closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+  // Long enough for a webhook attempt in flight (15 s timeout); a second signal exits at once.
+  closeWithGrace({ delay: 20_000 }, async ({ signal, err }) => {
     if (err) container.logger.error({ err }, 'shutting down after an error');
     else container.logger.info({ signal }, 'shutting down');
     await app.close();
+    await worker?.drain();
     await container.close();
+    // Flushes spans still buffered for the OTLP exporter.
+    await telemetry.shutdown();
   });
 
   const address = await app.listen({ port: config.port, host: config.host });

@@ -1,7 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import amqp from 'amqplib';
+import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, TEST_DB_MODE, type TestDatabase } from '../../../test/database.ts';
 
@@ -47,6 +50,26 @@ async function json(url: string, init: RequestInit & { token?: string } = {}) {
   return { status: response.status, body: response.status === 204 ? null : await response.json() };
 }
 
+// The children inherit REDIS_URL and AMQP_URL when the runner has them: give them names of their own
+// on those shared services, and remove what they leave.
+const run = `lbtest_crash_${process.pid}_${randomBytes(4).toString('hex')}`;
+
+async function removeServiceLeftovers(): Promise<void> {
+  if (process.env.AMQP_URL) {
+    const connection = await amqp.connect(process.env.AMQP_URL);
+    const channel = await connection.createChannel();
+    for (const queue of [`${run}.webhooks`, `${run}.dead-letter`]) await channel.deleteQueue(queue);
+    for (const exchange of [`${run}.events`, `${run}.dead-letter`]) await channel.deleteExchange(exchange);
+    await connection.close();
+  }
+  if (process.env.REDIS_URL) {
+    const redis = new Redis(process.env.REDIS_URL);
+    const keys = await redis.keys(`${run}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
+}
+
 describe('kill -9 during a write load', () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'lb-crash-'));
   let database: TestDatabase | undefined;
@@ -56,10 +79,17 @@ describe('kill -9 during a write load', () => {
     server?.process.kill('SIGKILL');
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
+    await removeServiceLeftovers();
   });
 
   it('keeps every acknowledged write with its audit entry and no entry without its change', async () => {
-    const env: Record<string, string> = { DATA_DIR: dataDir };
+    // Embedded unless this is the postgres project: the child must not inherit the runner's DATABASE_URL.
+    const env: Record<string, string> = {
+      DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      AMQP_PREFIX: run,
+      REDIS_KEY_PREFIX: `${run}:`,
+    };
     if (TEST_DB_MODE === 'postgres') {
       database = await createTestDatabase();
       env.DATABASE_URL = database.url!;

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@ledgerbase/platform';
+import { AUDIT_USAGE, runAudit } from './commands/audit.ts';
+import { runKeys } from './commands/keys.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runUsers } from './commands/users.ts';
 
@@ -10,6 +12,14 @@ Commands:
   migrate down        roll back the most recent migration
   migrate status      list migrations and when they ran
   users create-admin --email <email> --password <password> [--name <name>]
+  keys rotate [--batch-size <n>]
+                      re-encrypt every user's PII under ENCRYPTION_KEY (the active key), in
+                      batches (500 by default), while servers keep running with the old key in
+                      ENCRYPTION_KEYS_PREVIOUS; afterwards that old key can be removed
+  audit verify|export|seal|purge
+                      check, export, checkpoint or purge the audit log (ADR 0009):
+
+${AUDIT_USAGE}
 
 Configuration comes from the same environment as the server (DATABASE_URL, DATA_DIR, ...).
 In embedded mode stop the server first: PGlite files take one process at a time.`;
@@ -22,6 +32,14 @@ export async function main(argv: string[]): Promise<number> {
       email: { type: 'string' },
       password: { type: 'string' },
       name: { type: 'string' },
+      'batch-size': { type: 'string' },
+      file: { type: 'string' },
+      checkpoint: { type: 'string', multiple: true },
+      'public-key': { type: 'string', multiple: true },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      'margin-seconds': { type: 'string' },
+      'retention-days': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -36,6 +54,10 @@ export async function main(argv: string[]): Promise<number> {
       return runMigrate(config, subcommand);
     case 'users':
       return runUsers(config, subcommand, values);
+    case 'keys':
+      return runKeys(config, subcommand, values);
+    case 'audit':
+      return runAudit(config, subcommand, values);
     default:
       process.stderr.write(`unknown command "${command}"\n\n${USAGE}\n`);
       return 1;

@@ -86,6 +86,11 @@ export const AuditEntry = Type.Object(
     }),
     version: Type.Integer(),
     requestId: Type.Union([Type.String(), Type.Null()]),
+    traceId: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], {
+        description: 'W3C trace id of the request (from `traceparent`), or null',
+      }),
+    ),
     createdAt: Timestamp,
     hash: Type.String(),
     prevHash: Type.Union([Type.String(), Type.Null()]),

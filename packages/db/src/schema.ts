@@ -8,8 +8,14 @@ export type UserRole = 'admin' | 'member' | 'viewer';
 
 export interface UserTable {
   id: string;
-  email: string;
-  name: string;
+  /** Legacy plaintext, cleared by the start-up backfill and never written since 20261126000007_users_pii. */
+  email: string | null;
+  name: string | null;
+  /** Keyed HMAC of the normalized email (unique): lookups without decrypting. */
+  email_index: string | null;
+  /** AES-256-GCM, `v1.<keyId>.<iv>.<ciphertext+tag>`. */
+  email_encrypted: string | null;
+  name_encrypted: string | null;
   password_hash: string;
   role: UserRole;
   disabled_at: Timestamp | null;
@@ -59,6 +65,43 @@ export interface AuditLogTable {
   created_at: Timestamp;
   hash: string;
   prev_hash: string | null;
+  /** W3C trace id (32 hex digits) of the request that wrote the entry; null when it carried none. */
+  trace_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Database clock when the row was formed (default); NULL for rows older than 20261126000008. */
+  recorded_at: ColumnType<Date | null, never, never>;
+}
+
+/** A signed Merkle tree head over `audit_log` entry hashes in `seq` order (ADR 0009). */
+export interface AuditCheckpointTable {
+  id: Generated<string>;
+  tree_size: string;
+  last_seq: string;
+  /** Hex SHA-256 root (RFC 9162 §2.1.1). */
+  root_hash: string;
+  /** Compact range: hex roots of the perfect subtrees covering the tree, largest first. */
+  frontier: Json<string[]>;
+  /** The C2SP signed note: origin, size, base64 root, blank line, signature line. */
+  note: string;
+  key_id: string;
+  created_at: Timestamp;
+}
+
+/** Per resource, the newest entry that retention removed: the remaining chain links to it. */
+export interface AuditAnchorTable {
+  resource_id: string;
+  version: number;
+  hash: string;
+  seq: string;
+  purged_at: Timestamp;
+}
+
+/** Where the purged prefix of the Merkle tree ends (one row at most). */
+export interface AuditPurgedPrefixTable {
+  id: Generated<boolean>;
+  tree_size: string;
+  last_seq: string;
+  frontier: Json<string[]>;
+  updated_at: Timestamp;
 }
 
 export interface IdempotencyKeyTable {
@@ -97,6 +140,66 @@ export interface ApiKeyTable {
   created_at: Timestamp;
 }
 
+export type EventType = 'resource.created' | 'resource.updated' | 'resource.deleted' | 'resource.restored';
+
+/** The transactional outbox (20261126000009_events): one row per resource change. */
+export interface EventTable {
+  /** Insertion order only; see `position` for the order readers may rely on. */
+  seq: Generated<string>;
+  /** The audit entry's id: one change, one entry, one event. */
+  id: string;
+  type: EventType;
+  resource_id: string;
+  owner_id: string;
+  version: number;
+  actor_id: string | null;
+  occurred_at: Timestamp;
+  /** The contract's event: `{type, resourceId, version, actorId, occurredAt, resource}`. */
+  payload: Json<Record<string, unknown>>;
+  /** Publish order, set by the relay (SSE `id:`); null while pending. */
+  position: string | null;
+  /** When the relay numbered it and handed it to the bus; confirmed up to `outbox_relay`. */
+  published_at: Timestamp | null;
+}
+
+/** One row: the highest position the bus has confirmed. */
+export interface OutboxRelayTable {
+  id: Generated<boolean>;
+  confirmed_position: string;
+}
+
+export interface WebhookTable {
+  id: string;
+  owner_id: string;
+  url: string;
+  events: ColumnType<EventType[], EventType[], EventType[]>;
+  description: string | null;
+  /** Key-ring ciphertext of the `whsec_` signing secret. */
+  secret: string;
+  created_at: Timestamp;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'skipped';
+
+export interface WebhookDeliveryTable {
+  id: string;
+  webhook_id: string;
+  event_seq: string;
+  event_type: EventType;
+  /** The `webhook-id` header: the same on every attempt. */
+  message_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  response_status: number | null;
+  duration_ms: number | null;
+  last_error: string | null;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  created_at: Timestamp;
+}
+
 export interface Database {
   users: UserTable;
   refresh_tokens: RefreshTokenTable;
@@ -105,6 +208,13 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   resource_grants: ResourceGrantTable;
   api_keys: ApiKeyTable;
+  audit_checkpoints: AuditCheckpointTable;
+  audit_anchors: AuditAnchorTable;
+  audit_purged_prefix: AuditPurgedPrefixTable;
+  events: EventTable;
+  outbox_relay: OutboxRelayTable;
+  webhooks: WebhookTable;
+  webhook_deliveries: WebhookDeliveryTable;
 }
 
 export type UserRow = Selectable<UserTable>;
@@ -116,3 +226,8 @@ export type AuditLogRow = Selectable<AuditLogTable>;
 export type IdempotencyKeyRow = Selectable<IdempotencyKeyTable>;
 export type ResourceGrantRow = Selectable<ResourceGrantTable>;
 export type ApiKeyRow = Selectable<ApiKeyTable>;
+export type AuditCheckpointRow = Selectable<AuditCheckpointTable>;
+export type AuditAnchorRow = Selectable<AuditAnchorTable>;
+export type EventRow = Selectable<EventTable>;
+export type WebhookRow = Selectable<WebhookTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;

@@ -32,6 +32,12 @@ export function createRedisBroadcast(publisher: Redis, prefix: string, logger: L
   const subscriber = publisher.duplicate();
   subscriber.on('error', () => {});
   const local = createLocalBroadcast();
+  // The connection has no offline queue (fail fast), so a SUBSCRIBE sent before it is ready is
+  // dropped: subscribe whenever it becomes ready (again), not only when `subscribe` is called.
+  const channels = new Set<string>();
+  subscriber.on('ready', () => {
+    if (channels.size > 0) subscriber.subscribe(...channels).catch(() => {});
+  });
   subscriber.on('message', (channel: string, message: string) => {
     void local.publish(channel.slice(prefix.length), message);
   });
@@ -47,7 +53,8 @@ export function createRedisBroadcast(publisher: Redis, prefix: string, logger: L
     },
     subscribe(channel, handler) {
       local.subscribe(channel, handler);
-      subscriber.subscribe(`${prefix}${channel}`).catch(() => {});
+      channels.add(`${prefix}${channel}`);
+      if (subscriber.status === 'ready') subscriber.subscribe(`${prefix}${channel}`).catch(() => {});
     },
     async close() {
       subscriber.disconnect();

@@ -15,6 +15,15 @@ export type Config = Readonly<{
   /** Namespaces every Redis key, so several deployments (or test runs) can share one server. */
   redisKeyPrefix: string;
   amqpUrl: string | undefined;
+  /** Prefixes every RabbitMQ exchange and queue name (several deployments or test runs, one broker). */
+  amqpPrefix: string;
+  /**
+   * Where the background worker runs: `embedded` (default) inside each API process, `external` in
+   * separate `npm run start:worker` processes (needs AMQP_URL and DATABASE_URL).
+   */
+  worker: 'embedded' | 'external';
+  /** Read cache of single resources: `auto` (Redis, or in-process when embedded) or `off`. */
+  resourceCache: 'auto' | 'off';
   adminEmail: string | undefined;
   adminPassword: string | undefined;
   registration: 'open' | 'closed';
@@ -32,6 +41,18 @@ export type Config = Readonly<{
   webDistDir: string | undefined;
   /** PEM files; when set the server speaks HTTPS with TLS 1.3 as the minimum (seed section 7). */
   tls: Readonly<{ cert: string; key: string }> | undefined;
+  /** Tracing is on when an OTLP endpoint is set (the SDK reads the other OTEL_* variables itself). */
+  otelEnabled: boolean;
+  /** PII master key (32 bytes); undefined → generated once into DATA_DIR/keys (embedded mode). */
+  encryptionKey: Buffer | undefined;
+  /** Older master keys, still accepted for reading until `ledgerbase keys rotate` has run. */
+  encryptionKeysPrevious: readonly Buffer[];
+  /** Ed25519 PKCS#8 PEM signing audit checkpoints; undefined → derived from the JWT signing key. */
+  auditSigningKey: string | undefined;
+  /** Verifier keys (`name+hash+base64`) of earlier checkpoint signing keys, still trusted. */
+  auditTrustedKeys: readonly string[];
+  /** Audit entries older than this are purged (AUDIT_RETENTION_DAYS); undefined keeps them forever. */
+  auditRetentionDays: number | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -125,6 +146,47 @@ function tlsFiles(env: Env): { cert: string; key: string } | undefined {
   return { cert: read('TLS_CERT_FILE', certFile), key: read('TLS_KEY_FILE', keyFile) };
 }
 
+/** A 32-byte key as 64 hex digits or base64/base64url; the message never echoes the secret. */
+export function parseEncryptionKey(raw: string, variable: string): Buffer {
+  const text = raw.trim();
+  const bytes = /^[0-9a-fA-F]{64}$/.test(text)
+    ? Buffer.from(text, 'hex')
+    : /^[A-Za-z0-9+/_-]{43}=?$/.test(text)
+      ? Buffer.from(text, 'base64')
+      : undefined;
+  if (bytes?.length !== 32) {
+    throw new ConfigError(
+      variable,
+      'must be a 32-byte key in base64 or hex (e.g. `openssl rand -base64 32`)',
+    );
+  }
+  return bytes;
+}
+
+function encryptionKeys(env: Env): { active: Buffer | undefined; previous: Buffer[] } {
+  const active = secret(env, 'ENCRYPTION_KEY');
+  const name = env.ENCRYPTION_KEYS_PREVIOUS_FILE
+    ? 'ENCRYPTION_KEYS_PREVIOUS_FILE'
+    : 'ENCRYPTION_KEYS_PREVIOUS';
+  const previous = (secret(env, 'ENCRYPTION_KEYS_PREVIOUS') ?? '').split(/[\s,]+/).filter(Boolean);
+  return {
+    active:
+      active === undefined
+        ? undefined
+        : parseEncryptionKey(active, env.ENCRYPTION_KEY_FILE ? 'ENCRYPTION_KEY_FILE' : 'ENCRYPTION_KEY'),
+    previous: previous.map((key) => parseEncryptionKey(key, name)),
+  };
+}
+
+/** A separate worker reaches the API processes only through a shared database and broker. */
+function workerMode(env: Env): 'embedded' | 'external' {
+  const mode = oneOf(env, 'WORKER', ['embedded', 'external'], 'embedded');
+  if (mode === 'external' && !(secret(env, 'AMQP_URL') && secret(env, 'DATABASE_URL'))) {
+    throw new ConfigError('WORKER', 'external needs AMQP_URL and DATABASE_URL (the worker runs apart)');
+  }
+  return mode;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const adminEmail = env.ADMIN_EMAIL?.trim() || undefined;
   const adminPassword = secret(env, 'ADMIN_PASSWORD');
@@ -144,6 +206,7 @@ export function loadConfig(env: Env = process.env): Config {
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
     'info',
   );
+  const keys = encryptionKeys(env);
   const config: Config = {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST?.trim() || '127.0.0.1',
@@ -153,6 +216,9 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisKeyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'ledgerbase:',
     amqpUrl: url(env, 'AMQP_URL', ['amqp:', 'amqps:']),
+    amqpPrefix: env.AMQP_PREFIX?.trim() || 'ledgerbase',
+    worker: workerMode(env),
+    resourceCache: oneOf(env, 'RESOURCE_CACHE', ['auto', 'off'], 'auto'),
     adminEmail: adminEmail?.toLowerCase(),
     adminPassword,
     registration: oneOf(env, 'REGISTRATION', ['open', 'closed'], 'open'),
@@ -174,6 +240,16 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: list(env, 'CORS_ORIGINS'),
     webDistDir: env.WEB_DIST_DIR?.trim() || undefined,
     tls: tlsFiles(env),
+    otelEnabled:
+      Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) &&
+      env.OTEL_SDK_DISABLED?.toLowerCase() !== 'true',
+    encryptionKey: keys.active,
+    encryptionKeysPrevious: keys.previous,
+    auditSigningKey: secret(env, 'AUDIT_SIGNING_KEY'),
+    auditTrustedKeys: list(env, 'AUDIT_TRUSTED_KEYS'),
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS?.trim()
+      ? integer(env, 'AUDIT_RETENTION_DAYS', 0, 1, 36_500)
+      : undefined,
   };
   return Object.freeze(config);
 }

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { activeTraceId } from './telemetry.ts';
 
 export type { Logger };
 
@@ -22,6 +23,15 @@ export const REDACTED_PATHS = [
   'email',
   'accessToken',
   'refreshToken',
+  // A user's name is PII too (seed section 7); `*.name` alone would also hide error and route names.
+  'user.name',
+  '*.user.name',
+  'body.name',
+  '*.body.name',
+  // PostgreSQL repeats the offending key values in an error's detail ("Key (email)=(...) exists").
+  'err.detail',
+  '*.encryptionKey',
+  '*.encryptionKeysPrevious',
 ];
 
 export function createLogger(level: string, name = 'ledgerbase'): Logger {
@@ -31,5 +41,10 @@ export function createLogger(level: string, name = 'ledgerbase'): Logger {
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // Log lines carry the trace id when tracing is on, so a log line leads to its trace.
+    mixin: () => {
+      const traceId = activeTraceId();
+      return traceId ? { traceId } : {};
+    },
   });
 }

@@ -73,10 +73,13 @@ export function createRedisRateLimiter(
   fallback: RateLimiter,
   options: { prefix: string; onFallback?: (error: unknown) => void },
 ): RateLimiter & { isDegraded(): boolean } {
+  // Degraded while Redis is not connected, or shortly after a failed call: an idle instance must
+  // report recovery without waiting for the next limited request.
   let degraded = false;
+  let failedAt = 0;
   return {
     kind: 'redis',
-    isDegraded: () => degraded || redis.status !== 'ready',
+    isDegraded: () => redis.status !== 'ready' || (degraded && Date.now() - failedAt < 10_000),
     async consume(key, limit, windowSeconds) {
       if (redis.status !== 'ready') {
         degraded = true;
@@ -96,6 +99,7 @@ export function createRedisRateLimiter(
       } catch (error) {
         if (!degraded) options.onFallback?.(error);
         degraded = true;
+        failedAt = Date.now();
         return fallback.consume(key, limit, windowSeconds);
       }
     },

@@ -112,6 +112,7 @@ describe('history: one audit entry per change, replayable and chained', () => {
         'prevHash',
         'requestId',
         'resourceId',
+        'traceId',
         'version',
       ]);
       expect(entry).toMatchObject({ resourceId: id, actorId: alice.userId, actorType: 'user' });

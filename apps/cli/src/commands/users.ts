@@ -2,6 +2,7 @@ import { createAuthService, createTokenService, loadSigningKeys } from '@ledgerb
 import { migrateToLatest } from '@ledgerbase/db';
 import { type Config, systemClock } from '@ledgerbase/platform';
 import { withDatabase } from '../database.ts';
+import { configuredUserStore } from './keys.ts';
 
 type Options = { email?: string | undefined; password?: string | undefined; name?: string | undefined };
 
@@ -15,11 +16,14 @@ export function runUsers(config: Config, action: string | undefined, options: Op
     await migrateToLatest(db);
     // The same service the API uses, so the CLI obeys the same validation and hashing rules.
     const keys = await loadSigningKeys({ pem: config.jwtPrivateKey, dataDir: config.dataDir });
+    const users = configuredUserStore(config);
+    await users.prepare(db);
     const tokens = createTokenService({ keys, clock: systemClock, issuer: '', audience: '', ttlSeconds: 60 });
     const auth = createAuthService({
       db,
       clock: systemClock,
       tokens,
+      users,
       registration: 'open',
       passwordMinLength: config.passwordMinLength,
       refreshTokenTtlSeconds: config.refreshTokenTtlSeconds,

@@ -20,6 +20,8 @@ export type Actor = Readonly<{
 export type RequestContext = Readonly<{
   actor: Actor;
   requestId: string | null;
+  /** W3C trace id (32 hex digits) recorded in audit entries; absent or null when there is none. */
+  traceId?: string | null;
 }>;
 
 /** The id recorded as `actorId` in the audit log. */

@@ -1,5 +1,6 @@
+import { hash } from 'node:crypto';
 import type { ActorType, AuditAction, AuditLogRow } from '@ledgerbase/db';
-import { canonicalJson, sha256Hex } from '../shared/crypto.ts';
+import { canonicalAuditEntry } from './canonical.ts';
 
 export type AuditEntry = {
   id: string;
@@ -10,6 +11,8 @@ export type AuditEntry = {
   changes: unknown[];
   version: number;
   requestId: string | null;
+  /** W3C trace id of the request (from `traceparent`), or null. */
+  traceId: string | null;
   createdAt: string;
   hash: string;
   prevHash: string | null;
@@ -21,23 +24,13 @@ export type NewAuditEntry = Omit<AuditEntry, 'hash'> & {
 
 /**
  * Each entry's hash covers its canonical content (RFC 8785) and the previous entry's hash of the same
- * resource, so editing, deleting or reordering an entry breaks every later link.
+ * resource, so editing, deleting or reordering an entry breaks every later link. `traceId` is covered
+ * when set; a null trace id is omitted, so entries from before it existed keep their hashes (ADR 0009).
  */
-export function hashAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
-  return sha256Hex(
-    canonicalJson({
-      id: entry.id,
-      resourceId: entry.resourceId,
-      actorId: entry.actorId,
-      actorType: entry.actorType,
-      action: entry.action,
-      changes: entry.changes,
-      version: entry.version,
-      requestId: entry.requestId,
-      createdAt: entry.createdAt,
-      prevHash: entry.prevHash,
-    }),
-  );
+export function hashAuditEntry(
+  entry: Omit<AuditEntry, 'hash' | 'traceId'> & { traceId?: string | null | undefined },
+): string {
+  return hash('sha256', canonicalAuditEntry(entry), 'hex');
 }
 
 export function toAuditEntry(row: AuditLogRow): AuditEntry {
@@ -50,6 +43,7 @@ export function toAuditEntry(row: AuditLogRow): AuditEntry {
     changes: row.changes,
     version: row.version,
     requestId: row.request_id,
+    traceId: row.trace_id ?? null,
     createdAt: row.created_at.toISOString(),
     hash: row.hash,
     prevHash: row.prev_hash,

@@ -1,11 +1,11 @@
-import type { Db, UserRole, UserRow } from '@ledgerbase/db';
+import type { Db, UserRole } from '@ledgerbase/db';
 import type { Clock } from '@ledgerbase/platform';
 import { uuidv7 } from 'uuidv7';
 import { AppError } from '../errors/index.ts';
 import { normalizeName } from '../resources/resource.validation.ts';
 import { randomToken, sha256Hex } from '../shared/crypto.ts';
-import { findUserByEmail, findUserById, insertUser, updateUser } from '../users/user.repository.ts';
-import { toUser, type User } from '../users/user.types.ts';
+import { EmailTakenError, type UserStore } from '../users/user.store.ts';
+import { normalizeEmail, toUser, type User, type UserRecord } from '../users/user.types.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 import {
   findRefreshTokenForUpdate,
@@ -19,6 +19,8 @@ export type AuthServiceDeps = {
   db: Db;
   clock: Clock;
   tokens: TokenService;
+  /** Users with PII encrypted at rest; lookups by email go through its blind index. */
+  users: UserStore;
   registration: 'open' | 'closed';
   passwordMinLength: number;
   refreshTokenTtlSeconds: number;
@@ -41,12 +43,8 @@ const REFRESH_PREFIX = 'lbr_';
 const invalidCredentials = () => new AppError('UNAUTHENTICATED', 'Invalid email or password');
 const invalidRefresh = () => new AppError('UNAUTHENTICATED', 'The refresh token is invalid or expired');
 
-export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
-
-const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
-
 export function createAuthService(deps: AuthServiceDeps) {
-  const { db, clock, tokens } = deps;
+  const { db, clock, tokens, users } = deps;
   // Verifying against a real hash when the email is unknown keeps both failures equally slow.
   const dummyHash = hashPassword(randomToken());
 
@@ -69,7 +67,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
-  async function issuePair(executor: Db, user: UserRow, familyId: string): Promise<TokenPair> {
+  async function issuePair(executor: Db, user: UserRecord, familyId: string): Promise<TokenPair> {
     const now = clock.now();
     const refreshToken = `${REFRESH_PREFIX}${randomToken(32)}`;
     await insertRefreshToken(executor, {
@@ -95,7 +93,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     const name = normalizeName(input.name);
     const now = clock.now();
     try {
-      return await insertUser(db, {
+      return await users.insert(db, {
         id: uuidv7(),
         email,
         name,
@@ -106,7 +104,9 @@ export function createAuthService(deps: AuthServiceDeps) {
         updated_at: now,
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError('CONFLICT', 'This email is already registered');
+      // The message never repeats the address (CONTRACT: 409; plain PII stays out of errors and logs).
+      if (error instanceof EmailTakenError)
+        throw new AppError('CONFLICT', 'This email is already registered');
       throw error;
     }
   }
@@ -120,7 +120,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async login(input: { email: string; password: string }): Promise<TokenPair> {
       const email = normalizeEmail(input.email);
       // An address that could never have been registered is simply unknown (same answer, same cost).
-      const user = EMAIL_PATTERN.test(email) ? await findUserByEmail(db, email) : undefined;
+      const user = EMAIL_PATTERN.test(email) ? await users.findByEmail(db, email) : undefined;
       const passwordOk = await verifyPassword(user?.password_hash ?? (await dummyHash), input.password);
       if (!user || !passwordOk || user.disabled_at !== null) throw invalidCredentials();
       return issuePair(db, user, uuidv7());
@@ -141,7 +141,7 @@ export function createAuthService(deps: AuthServiceDeps) {
           return 'reused' as const;
         }
         if (row.expires_at.getTime() <= now.getTime()) return 'invalid' as const;
-        const user = await findUserById(tx, row.user_id);
+        const user = await users.findById(tx, row.user_id);
         if (!user || user.disabled_at !== null) return 'invalid' as const;
         await markRefreshTokenUsed(tx, row.id, now);
         return issuePair(tx, user, row.family_id);
@@ -159,7 +159,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     },
 
     async me(userId: string): Promise<User> {
-      const user = await findUserById(db, userId);
+      const user = await users.findById(db, userId);
       if (!user || user.disabled_at !== null)
         throw new AppError('UNAUTHENTICATED', 'The user no longer exists');
       return toUser(user);
@@ -167,10 +167,10 @@ export function createAuthService(deps: AuthServiceDeps) {
 
     /** ADMIN_EMAIL/ADMIN_PASSWORD: create that admin, or keep the existing account and make sure it is one. */
     async ensureAdmin(email: string, password: string, name = 'Administrator'): Promise<User> {
-      const existing = await findUserByEmail(db, normalizeEmail(email));
+      const existing = await users.findByEmail(db, normalizeEmail(email));
       if (!existing) return toUser(await createUser({ email, password, name }, 'admin'));
       if (existing.role === 'admin' && existing.disabled_at === null) return toUser(existing);
-      const updated = await updateUser(db, existing.id, {
+      const updated = await users.update(db, existing.id, {
         role: 'admin',
         disabled_at: null,
         updated_at: clock.now(),

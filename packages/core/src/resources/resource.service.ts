@@ -31,6 +31,7 @@ import {
 } from './resource.types.ts';
 import { normalizeName, validateMetadata } from './resource.validation.ts';
 import { visibleAccess } from './resource-access.ts';
+import type { ResourceCache } from './resource-cache.ts';
 import { createIdempotentResource } from './resource-idempotency.ts';
 
 export type ResourceServiceDeps = {
@@ -39,6 +40,10 @@ export type ResourceServiceDeps = {
   cursors: CursorCodec;
   /** Rows this process saw last, by id: first guesses for writes, never served to readers. */
   hints?: LRUCache<string, ResourceRow>;
+  /** Read-through cache of single resources; a write stores its row there before it is acknowledged. */
+  cache?: ResourceCache | undefined;
+  /** Called after every committed write (wakes the outbox relay of this process). */
+  onWritten?: (() => void) | undefined;
 };
 
 export type CreateInput = { name: unknown; metadata?: unknown };
@@ -68,7 +73,16 @@ export function createResourceService({
   clock,
   cursors,
   hints = new LRUCache({ max: 10_000 }),
+  cache,
+  onWritten,
 }: ResourceServiceDeps) {
+  /** After commit, before the caller hears of it: no instance may serve the old version from cache. */
+  async function committed(row: ResourceRow): Promise<Resource> {
+    await cache?.put(row);
+    onWritten?.();
+    return toResource(row);
+  }
+
   function newEntry(
     ctx: RequestContext,
     resourceId: string,
@@ -89,6 +103,7 @@ export function createResourceService({
       changes: action === 'delete' ? [] : createPatch(before, after),
       version,
       requestId: ctx.requestId,
+      traceId: ctx.traceId ?? null,
       createdAt: at.toISOString(),
       prevHash,
       snapshot: after,
@@ -131,8 +146,9 @@ export function createResourceService({
     const access = await visibleAccess(executor, actor, row);
     const isDeleted = row!.deleted_at !== null;
     if (state === 'live' && isDeleted) throw AppError.notFound();
-    if (state === 'deleted' && !isDeleted) throw new AppError('CONFLICT', 'The resource is not deleted');
+    // Permission before state: a grantee who may not restore learns 403, not whether it is deleted.
     if (!allow(actor, access)) throw new AppError('FORBIDDEN');
+    if (state === 'deleted' && !isDeleted) throw new AppError('CONFLICT', 'The resource is not deleted');
     return row!;
   }
 
@@ -164,6 +180,8 @@ export function createResourceService({
         row.head_hash,
         now,
       );
+      // Before the statement: should this process die after commit, no cache may keep the old row.
+      await cache?.reserve(id, row.version + 1);
       const written = await repo.updateResourceWithAudit(
         executor,
         { id, expectedVersion: row.version, ...document, deleted, updatedAt: now, headHash: entry.hash },
@@ -182,15 +200,15 @@ export function createResourceService({
     const hint = hints.get(id);
     if (hint && !needsGrantLookup(ctx.actor, { ownerId: hint.owner_id })) {
       const written = await tryHint(ctx.actor, hint, mutation, (row) => write(db, row));
-      if (written) return toResource(written);
+      if (written) return committed(written);
     }
     for (let i = 0; i < OPTIMISTIC_ATTEMPTS; i++) {
       const row = await attempt(db, false);
-      if (row) return toResource(row);
+      if (row) return committed(row);
     }
     const row = await db.transaction().execute((trx) => attempt(trx as unknown as Db, true));
     if (!row) throw new AppError('CONFLICT', 'The resource is changing too fast; try again');
-    return toResource(row);
+    return committed(row);
   }
 
   async function tryHint(
@@ -210,7 +228,12 @@ export function createResourceService({
   return {
     async get(actor: Actor, id: string): Promise<Resource> {
       assertScope(actor, 'resources:read');
-      const row = await repo.findLiveResource(db, id);
+      let row = await cache?.get(id);
+      if (row === undefined) {
+        row = await repo.findLiveResource(db, id);
+        // Versioned: this cannot overwrite a newer row a writer stored meanwhile.
+        if (row) void cache?.put(row);
+      } else if (row.deleted_at !== null) row = undefined;
       await visibleAccess(db, actor, row);
       hints.set(id, row!);
       return toResource(row!);
@@ -254,10 +277,19 @@ export function createResourceService({
       if (idempotencyKey === undefined) {
         const inserted = await repo.insertResourceWithAudit(db, row, entry);
         hints.set(inserted.id, inserted);
+        // A new id has no cached version to go stale: nothing to store before acknowledging.
+        onWritten?.();
         return { resource: toResource(inserted), replayed: false };
       }
       const requestHash = sha256Hex(canonicalJson({ op: 'resources.create', body: input }));
-      return createIdempotentResource({ db, clock }, ctx, { key: idempotencyKey, requestHash, row, entry });
+      const result = await createIdempotentResource({ db, clock }, ctx, {
+        key: idempotencyKey,
+        requestHash,
+        row,
+        entry,
+      });
+      if (!result.replayed) onWritten?.();
+      return result;
     },
 
     replace(ctx: RequestContext, id: string, input: CreateInput, pre: Precondition): Promise<Resource> {

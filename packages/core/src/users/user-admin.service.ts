@@ -6,22 +6,27 @@ import { revokeUserRefreshTokens } from '../auth/refresh-token.repository.ts';
 import { AppError } from '../errors/index.ts';
 import type { CursorCodec } from '../resources/cursor.ts';
 import { findUserById, updateUser } from './user.repository.ts';
+import type { UserStore } from './user.store.ts';
 import { toUser, type User } from './user.types.ts';
 
 export type AdminUser = User & { disabled: boolean };
-
-const toAdminUser = (row: UserRow): AdminUser => ({ ...toUser(row), disabled: row.disabled_at !== null });
 
 export type UserAdminDeps = {
   db: Db;
   clock: Clock;
   cursors: CursorCodec;
+  /** Decrypts email and name (encrypted at rest). */
+  users: UserStore;
   /** Drops cached credentials of a user everywhere (every API instance). */
   invalidateUser(userId: string): Promise<void>;
 };
 
 /** Admin user management (CONTRACT "Authentication"): list, change role, disable. */
-export function createUserAdminService({ db, clock, cursors, invalidateUser }: UserAdminDeps) {
+export function createUserAdminService({ db, clock, cursors, users, invalidateUser }: UserAdminDeps) {
+  const toAdminUser = (row: UserRow): AdminUser => ({
+    ...toUser(users.decrypt(row)),
+    disabled: row.disabled_at !== null,
+  });
   return {
     async list(actor: Actor, page: { limit: number; cursor?: string | undefined }) {
       assertAdmin(actor);

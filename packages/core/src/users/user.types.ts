@@ -1,4 +1,4 @@
-import type { UserRole, UserRow } from '@ledgerbase/db';
+import type { UserRole } from '@ledgerbase/db';
 
 export type User = {
   id: string;
@@ -9,7 +9,21 @@ export type User = {
   updatedAt: string;
 };
 
-export function toUser(row: UserRow): User {
+/** A user row with email and name decrypted (users store): what services work with, never stored as is. */
+export type UserRecord = {
+  id: string;
+  email: string;
+  name: string;
+  password_hash: string;
+  role: UserRole;
+  disabled_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export function toUser(row: UserRecord): User {
   return {
     id: row.id,
     email: row.email,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { LoginBody, RefreshBody, RegisterBody, TokenPair, User } from '@ledgerbase/contracts';
-import { AppError, normalizeEmail, sha256Hex } from '@ledgerbase/core';
+import { AppError, normalizeEmail } from '@ledgerbase/core';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
 import type { Container } from '../../container.ts';
@@ -16,9 +16,14 @@ const tags = ['auth'];
  * still gets only so many tries at one account per window (slow brute force). The key is a hash, so
  * no email address is kept in the limiter.
  */
-async function limitLoginAttempts({ config, rateLimiter }: Container, email: string, reply: FastifyReply) {
+async function limitLoginAttempts(
+  { config, rateLimiter, keyRing }: Container,
+  email: string,
+  reply: FastifyReply,
+) {
   if (!config.rateLimit.enabled) return;
-  const account = sha256Hex(normalizeEmail(email));
+  // Keyed (a blind index), so the limiter's keys cannot be reversed with a list of likely addresses.
+  const account = keyRing.blindIndex(normalizeEmail(email), 'ratelimit.login');
   const decision = await rateLimiter.consume(`login-account:${account}`, config.rateLimit.authPerMinute, 60);
   if (!decision.allowed) {
     reply.header('retry-after', String(decision.resetSeconds));

@@ -20,6 +20,14 @@ function cacheCheck({ redis, rateLimiter }: Container) {
     : { status: 'ok', mode: 'redis' };
 }
 
+/** RabbitMQ carries events; while it is down writes go on and the outbox holds their events. */
+function queueCheck({ bus }: Container) {
+  if (bus.kind === 'memory') return { status: 'ok', mode: 'embedded' };
+  return bus.isConnected()
+    ? { status: 'ok', mode: 'amqp' }
+    : { status: 'degraded', mode: 'amqp', detail: 'RabbitMQ unreachable; events wait in the outbox' };
+}
+
 /** Operational routes at the root (CONTRACT "Operations"); /readyz alone answers outside the error shape. */
 export const opsRoutes =
   (container: Container): FastifyPluginAsyncTypebox =>
@@ -45,7 +53,7 @@ export const opsRoutes =
           db = { status: 'down', error: 'database unreachable' };
         }
         const cache = cacheCheck(container);
-        const checks = { db, cache, queue: embedded };
+        const checks = { db, cache, queue: queueCheck(container) };
         // CONTRACT: status is "ok" or "degraded"; a down database makes the same body a 503.
         if (db.status === 'down') reply.code(503).header('retry-after', '5');
         const allOk = Object.values(checks).every((check) => check.status === 'ok');

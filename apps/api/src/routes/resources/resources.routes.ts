@@ -22,6 +22,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Container } from '../../container.ts';
 import { actorOf } from '../../plugins/authentication.ts';
 import { JSON_TYPE, MERGE_PATCH_TYPE, requireMediaType } from '../../plugins/body-parsers.ts';
+import { requestContext } from '../request-context.ts';
 import { bearerSecurity, responses } from '../responses.ts';
 
 const tags = ['resources'];
@@ -29,7 +30,7 @@ const security = bearerSecurity;
 const jsonBody = requireMediaType(JSON_TYPE);
 const IDEMPOTENCY_KEY_MAX = 255;
 
-const context = (request: FastifyRequest) => ({ actor: actorOf(request), requestId: request.id });
+const context = requestContext;
 const ifMatch = (request: FastifyRequest) => request.headers['if-match'];
 
 /** Responses carrying one resource carry its strong ETag (CONTRACT "Resources"). */
