@@ -64,6 +64,12 @@ async function startApi(): Promise<{ url: string; child: ChildProcess }> {
       ADMIN_PASSWORD: admin.password,
       RATE_LIMIT_AUTH_PER_MINUTE: '1000',
       LOG_LEVEL: 'warn',
+      // The journeys run the one-process embedded mode, whatever services CI exported.
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      AMQP_URL: '',
+      // The network is closed here: webhooks can only point at this machine.
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -85,7 +85,7 @@ export async function settingsJourney(
     await h.shot(page, 'desktop-api-keys');
 
     await page.getByRole('link', { name: 'Webhooks' }).click();
-    await page.getByLabel('Endpoint URL').fill('https://example.com/hooks/ledgerbase');
+    await page.getByLabel('Endpoint URL').fill('http://127.0.0.1:9/hooks/ledgerbase');
     await page.getByRole('button', { name: 'Add webhook' }).click();
     await page.getByText('Copy its signing secret').waitFor();
     h.check(
