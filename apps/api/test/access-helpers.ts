@@ -1,17 +1,18 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import {
+  API,
   type Call,
   createTestApp,
   login,
   PASSWORD,
+  RESOURCES,
   type Session,
   type TestApp,
   uniqueEmail,
 } from './helpers.ts';
 
-export const API = '/api/v1';
-export const RESOURCES = `${API}/resources`;
+export { API, RESOURCES };
 export const MERGE_PATCH = { 'content-type': 'application/merge-patch+json' };
 export const NEVER_EXISTED = '0190a000-0000-7000-8000-00000000dead';
 

@@ -10,6 +10,10 @@ import { createTestDatabase, type TestDatabase } from '../../../test/database.ts
 import { buildApp } from '../src/app.ts';
 import { buildContainer, type Container } from '../src/container.ts';
 
+/** The API's base path and its busiest collection, shared by every route suite. */
+export const API = '/api/v1';
+export const RESOURCES = `${API}/resources`;
+
 export type TestApp = {
   app: FastifyInstance;
   container: Container;

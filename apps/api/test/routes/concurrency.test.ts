@@ -6,11 +6,10 @@ import {
   createResource,
   createTestApp,
   expectError,
+  RESOURCES,
   registerAndLogin,
   type TestApp,
 } from '../helpers.ts';
-
-const RESOURCES = '/api/v1/resources';
 
 describe('concurrency: optimistic locking under simultaneous writers', () => {
   let t: TestApp;

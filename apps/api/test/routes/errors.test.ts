@@ -6,12 +6,11 @@ import {
   createTestApp,
   expectError,
   expectValidation,
+  RESOURCES,
   registerAndLogin,
   type Session,
   type TestApp,
 } from '../helpers.ts';
-
-const RESOURCES = '/api/v1/resources';
 
 describe('errors: one shape from every layer', () => {
   let t: TestApp;

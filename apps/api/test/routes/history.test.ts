@@ -8,12 +8,12 @@ import {
   createTestApp,
   expectError,
   expectValidation,
+  RESOURCES,
   registerAndLogin,
   type Session,
   type TestApp,
 } from '../helpers.ts';
 
-const RESOURCES = '/api/v1/resources';
 const MERGE_PATCH = 'application/merge-patch+json';
 
 describe('history: one audit entry per change, replayable and chained', () => {

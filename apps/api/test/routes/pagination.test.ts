@@ -5,12 +5,12 @@ import {
   createResource,
   createTestApp,
   expectValidation,
+  RESOURCES,
   type ResourceJson,
   registerAndLogin,
   type TestApp,
 } from '../helpers.ts';
 
-const RESOURCES = '/api/v1/resources';
 const SORTS = ['createdAt', '-createdAt', 'updatedAt', '-updatedAt', 'name', '-name'] as const;
 
 type Page = { data: ResourceJson[]; nextCursor: string | null };

@@ -6,13 +6,13 @@ import {
   createResource,
   createTestApp,
   expectError,
+  RESOURCES,
   registerAndLogin,
   type Session,
   type TestApp,
   withRole,
 } from '../helpers.ts';
 
-const RESOURCES = '/api/v1/resources';
 const MERGE_PATCH = { 'content-type': 'application/merge-patch+json' };
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

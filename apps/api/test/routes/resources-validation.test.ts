@@ -6,12 +6,12 @@ import {
   createResource,
   createTestApp,
   expectValidation,
+  RESOURCES,
   registerAndLogin,
   type Session,
   type TestApp,
 } from '../helpers.ts';
 
-const RESOURCES = '/api/v1/resources';
 const MERGE_PATCH = { 'content-type': 'application/merge-patch+json' };
 
 /** `{a: {a: ... {}}}` with `levels` nested objects, the outermost counting as one. */
