@@ -1,4 +1,4 @@
-import { type Database, type Db, type ResourceRow, type SelectQueryBuilder, sql } from '@ledgerbase/db';
+import { type Database, type Db, prepared, type ResourceRow, type SelectQueryBuilder, sql } from '@ledgerbase/db';
 import type { NewAuditEntry } from '../audit/audit.types.ts';
 import { insertEventFrom } from '../events/event.sql.ts';
 import type { CursorPosition } from './cursor.ts';
@@ -120,7 +120,7 @@ export async function insertResourceWithAudit(
   row: Omit<ResourceRow, 'deleted_at'>,
   entry: NewAuditEntry,
 ): Promise<ResourceRow> {
-  const result = await sql<ResourceRow>`
+  const result = await sql<ResourceRow>`${prepared}
     WITH inserted AS (
       INSERT INTO resources (id, owner_id, name, metadata, version, head_hash, created_at, updated_at)
       VALUES (${row.id}::uuid, ${row.owner_id}::uuid, ${row.name}, ${JSON.stringify(row.metadata)}::jsonb,
@@ -153,7 +153,7 @@ export async function updateResourceWithAudit(
   change: ResourceChange,
   entry: NewAuditEntry,
 ): Promise<ResourceRow | undefined> {
-  const result = await sql<ResourceRow>`
+  const result = await sql<ResourceRow>`${prepared}
     WITH updated AS (
       UPDATE resources
       SET name = ${change.name}, metadata = ${JSON.stringify(change.metadata)}::jsonb, version = version + 1,
