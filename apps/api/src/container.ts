@@ -10,6 +10,7 @@ import {
   createTokenService,
   createUserAdminService,
   createUserStore,
+  createWebhookSecretKeys,
   loadAuditKeys,
   loadKeyRing,
   loadSigningKeys,
@@ -75,6 +76,8 @@ export async function buildContainer(config: Config, overrides: ContainerOverrid
     logger.warn('ENCRYPTION_KEY is unset: using the key in DATA_DIR/keys; every instance must share it');
   const users = createUserStore(keyRing);
   const backfill = await users.prepare(db);
+  // Webhook signing secrets share the ring: a retired key they still use would break deliveries.
+  await createWebhookSecretKeys(keyRing).assertReadable(db);
   if (backfill.rewritten > 0) logger.info({ users: backfill.rewritten }, 'encrypted plaintext user PII');
   const auth = createAuthService({
     db,

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { createKeyRing } from '@ledgerbase/core';
+import { createKeyRing, secretContext } from '@ledgerbase/core';
 import { sql } from '@ledgerbase/db';
 import { ConfigError, loadConfig } from '@ledgerbase/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,13 @@ describe('ledgerbase keys rotate', () => {
       .map((r) => r.key_id)
       .sort();
 
+  const secretKeyIds = async () =>
+    (
+      await sql<{
+        key_id: string;
+      }>`SELECT DISTINCT split_part(secret, '.', 2) AS key_id FROM webhooks`.execute(database.handle.db)
+    ).rows.map((r) => r.key_id);
+
   async function everyoneLogsIn(app: Awaited<ReturnType<typeof start>>['app']) {
     for (const [email, name] of people) {
       const session = await login(app, email);
@@ -85,7 +92,7 @@ describe('ledgerbase keys rotate', () => {
 
   it('re-encrypts every user under the new key in batches while the API keeps serving', async () => {
     // 1. Users created under key A.
-    const a = await start({ ENCRYPTION_KEY: keyA.toString('base64') });
+    const a = await start({ ENCRYPTION_KEY: keyA.toString('base64'), WEBHOOK_ALLOW_PRIVATE: 'true' });
     for (let i = 0; i < 5; i++) {
       const email = uniqueEmail();
       people.set(email, `Person ${i}`);
@@ -96,8 +103,19 @@ describe('ledgerbase keys rotate', () => {
       });
       expect(response.statusCode).toBe(201);
     }
+    // A webhook whose signing secret is encrypted under A too.
+    const owner = await login(a.app, adminEmail);
+    const hook = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/webhooks',
+      headers: { authorization: `Bearer ${owner.token}` },
+      payload: { url: 'http://127.0.0.1:9/hook', events: ['resource.created'] },
+    });
+    expect(hook.statusCode).toBe(201);
+    const webhookSecret: string = hook.json().secret;
     await a.close();
     expect(await keyIdsInTable()).toEqual([idA]);
+    expect(await secretKeyIds()).toEqual([idA]);
 
     // 2. Dropping key A before rotating would lock those users out: start-up refuses, naming the variable.
     const refused = start({ ENCRYPTION_KEY: keyB.toString('hex') });
@@ -139,21 +157,40 @@ describe('ledgerbase keys rotate', () => {
       everyoneLogsIn(b.app),
     ]);
     // Five users and the admin were under A; the late comer was already under B.
-    expect(result).toEqual({ rewritten: 6, batches: 3, remaining: 0, total: 6 });
+    expect(result).toEqual({
+      rewritten: 6,
+      batches: 3,
+      remaining: 0,
+      total: 6,
+      webhookSecrets: { rewritten: 1, remaining: 0 },
+    });
     expect(lines[0]).toBe(`active key ${idB}; older keys ${idA}`);
     expect(lines.filter((l) => /^batch \d: 2 users re-encrypted \(\d\/6\)$/.test(l))).toHaveLength(3);
-    expect(lines.at(-1)).toMatch(
+    expect(lines.at(-2)).toMatch(
       /^rotated 6 of 6 users in 3 batches; every user is now under the active key/,
     );
+    expect(lines.at(-1)).toBe('re-encrypted 1 webhook signing secrets');
     expect(await keyIdsInTable()).toEqual([idB]);
+    expect(await secretKeyIds()).toEqual([idB]);
     const again = await rotateEncryptionKeys(database.handle.db, b.container.users, { log: () => {} });
-    expect(again).toEqual({ rewritten: 0, batches: 0, remaining: 0, total: 0 });
+    expect(again).toEqual({
+      rewritten: 0,
+      batches: 0,
+      remaining: 0,
+      total: 0,
+      webhookSecrets: { rewritten: 0, remaining: 0 },
+    });
     await b.close();
 
-    // 5. Key A retired: a server with only B still signs everyone in.
+    // 5. Key A retired: a server with only B still signs everyone in and can sign deliveries.
     const onlyB = await start({ ENCRYPTION_KEY: keyB.toString('base64url') });
     try {
       await everyoneLogsIn(onlyB.app);
+      const [stored] = (
+        await sql<{ id: string; secret: string }>`SELECT id, secret FROM webhooks`.execute(database.handle.db)
+      ).rows;
+      const ringB = createKeyRing(keyB);
+      expect(ringB.decrypt(stored!.secret, secretContext(stored!.id))).toBe(webhookSecret);
       const dup = await onlyB.app.inject({
         method: 'POST',
         url: '/api/v1/auth/register',
@@ -166,11 +203,10 @@ describe('ledgerbase keys rotate', () => {
   });
 });
 
-describe('ledgerbase keys rotate (the command)', () => {
-  // One embedded database on disk, driven by the real CLI binary; the same on both test projects.
-  it.skipIf(TEST_DB_MODE === 'postgres')(
-    'rotates from the generated embedded key to ENCRYPTION_KEY and prints a summary',
-    async () => {
+// One embedded database on disk, driven by the real CLI binary: the PGlite project runs it.
+if (TEST_DB_MODE === 'pglite')
+  describe('ledgerbase keys rotate (the command)', () => {
+    it('rotates from the generated embedded key to ENCRYPTION_KEY and prints a summary', async () => {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'lb-rotate-cli-'));
       const bin = path.resolve(import.meta.dirname, '../bin/ledgerbase.mjs');
       const run = (args: string[], env: Record<string, string> = {}) =>
@@ -196,7 +232,5 @@ describe('ledgerbase keys rotate (the command)', () => {
       } finally {
         rmSync(dataDir, { recursive: true, force: true });
       }
-    },
-    60_000,
-  );
-});
+    }, 60_000);
+  });

@@ -1,4 +1,11 @@
-import { createUserStore, loadKeyRing, type ReencryptResult, type UserStore } from '@ledgerbase/core';
+import {
+  createUserStore,
+  createWebhookSecretKeys,
+  type KeyRing,
+  loadKeyRing,
+  type ReencryptResult,
+  type UserStore,
+} from '@ledgerbase/core';
 import { type Db, migrateToLatest } from '@ledgerbase/db';
 import type { Config } from '@ledgerbase/platform';
 import { withDatabase } from '../database.ts';
@@ -7,15 +14,17 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
 
 export const DEFAULT_ROTATE_BATCH = 500;
 
-/** The users store over the configured key ring (ENCRYPTION_KEY, ENCRYPTION_KEYS_PREVIOUS, or DATA_DIR). */
-export const configuredUserStore = (config: Config): UserStore =>
-  createUserStore(
-    loadKeyRing({
-      key: config.encryptionKey,
-      previous: config.encryptionKeysPrevious,
-      dataDir: config.dataDir,
-    }),
-  );
+/** The configured key ring (ENCRYPTION_KEY, ENCRYPTION_KEYS_PREVIOUS, or DATA_DIR). */
+const configuredKeyRing = (config: Config): KeyRing =>
+  loadKeyRing({
+    key: config.encryptionKey,
+    previous: config.encryptionKeysPrevious,
+    dataDir: config.dataDir,
+  });
+
+export const configuredUserStore = (config: Config): UserStore => createUserStore(configuredKeyRing(config));
+
+export type RotationResult = ReencryptResult & { webhookSecrets: { rewritten: number; remaining: number } };
 
 /**
  * The core of `ledgerbase keys rotate`: every user row re-encrypted and re-indexed under the active
@@ -26,10 +35,12 @@ export async function rotateEncryptionKeys(
   db: Db,
   users: UserStore,
   options: { batchSize?: number; log?: (line: string) => void } = {},
-): Promise<ReencryptResult> {
+): Promise<RotationResult> {
   const log = options.log ?? print;
+  const webhooks = createWebhookSecretKeys(users.ring);
   // Fails before any write when a ciphertext names a key the ring lacks.
   await users.assertReadable(db);
+  await webhooks.assertReadable(db);
   const older = users.ring.keyIds.filter((id) => id !== users.ring.activeKeyId);
   log(`active key ${users.ring.activeKeyId}${older.length ? `; older keys ${older.join(', ')}` : ''}`);
   const result = await users.rotate(db, {
@@ -42,7 +53,14 @@ export async function rotateEncryptionKeys(
         ? 'every user is now under the active key: older keys can leave ENCRYPTION_KEYS_PREVIOUS'
         : `${result.remaining} still need rotation: run the command again`),
   );
-  return result;
+  const webhookSecrets = await webhooks.rotate(db, { batchSize: options.batchSize ?? DEFAULT_ROTATE_BATCH });
+  log(
+    `re-encrypted ${webhookSecrets.rewritten} webhook signing secrets` +
+      (webhookSecrets.remaining === 0
+        ? ''
+        : `; ${webhookSecrets.remaining} still need rotation: run the command again`),
+  );
+  return { ...result, webhookSecrets };
 }
 
 export function runKeys(
@@ -59,6 +77,6 @@ export function runKeys(
   return withDatabase(config, async ({ db }) => {
     await migrateToLatest(db);
     const result = await rotateEncryptionKeys(db, configuredUserStore(config), { batchSize });
-    return result.remaining === 0 ? 0 : 1;
+    return result.remaining === 0 && result.webhookSecrets.remaining === 0 ? 0 : 1;
   });
 }
