@@ -19,6 +19,8 @@ export interface UserTable {
   password_hash: string;
   role: UserRole;
   disabled_at: Timestamp | null;
+  /** Bumped by a disable; access tokens carrying an older epoch are refused. */
+  session_epoch: Generated<number>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

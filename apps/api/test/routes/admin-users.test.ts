@@ -77,12 +77,14 @@ describe('admin: disabling users', () => {
     });
   });
 
-  it('re-enabling allows a new login but resurrects no revoked refresh token or API key', async () => {
+  it('re-enabling allows a new login but resurrects no access token, refresh token or API key', async () => {
     const { session, key, spare, resource } = await fullyEquipped();
     expect((await patchUser(as(t.app, admin), session.userId, { disabled: true })).statusCode).toBe(200);
     expectBearerChallenge(await bearer(t.app, key.key)({ method: 'GET', url: RESOURCES }));
     const enabled = await patchUser(as(t.app, admin), session.userId, { disabled: false });
     expect(enabled.json()).toMatchObject({ disabled: false });
+    // The access token from before the disable has not expired, yet it stays dead.
+    expectError(await as(t.app, session)({ method: 'GET', url: `${USERS}/me` }), 401, 'UNAUTHENTICATED');
     expectBearerChallenge(await bearer(t.app, key.key)({ method: 'GET', url: RESOURCES }));
     expectBearerChallenge(await refresh(t.app, spare.refreshToken));
     expectBearerChallenge(await refresh(t.app, session.refreshToken));

@@ -79,7 +79,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       created_at: now,
     });
     return {
-      accessToken: await tokens.issue(user.id, user.role),
+      accessToken: await tokens.issue(user.id, user.role, user.session_epoch ?? 0),
       tokenType: 'Bearer',
       expiresIn: tokens.ttlSeconds,
       refreshToken,

@@ -10,7 +10,7 @@ import { findUserById } from '../users/user.repository.ts';
 import type { TokenService } from './token.service.ts';
 
 /** `hasGrants` lets a member's list skip the "granted to me" half when nothing was ever granted. */
-type UserState = { role: UserRole; disabled: boolean; hasGrants: boolean };
+type UserState = { role: UserRole; disabled: boolean; hasGrants: boolean; sessionEpoch: number };
 type KeyState = {
   id: string;
   userId: string;
@@ -51,6 +51,7 @@ export function createCredentialResolver({ db, clock, tokens, ttlMs = 10_000 }: 
     const state = {
       role: row.role,
       disabled: row.disabled_at !== null,
+      sessionEpoch: row.session_epoch,
       hasGrants: await userHasGrants(db, userId),
     };
     users.set(userId, state);
@@ -105,6 +106,8 @@ export function createCredentialResolver({ db, clock, tokens, ttlMs = 10_000 }: 
       const claims = await tokens.verify(credential);
       const state = await userState(claims.userId);
       if (!state || state.disabled) throw unauthenticated('The user is disabled or no longer exists');
+      // Issued before the user was last disabled: dead for good, even after a re-enable.
+      if (claims.sessionEpoch !== state.sessionEpoch) throw unauthenticated('The access token was revoked');
       return { type: 'user', userId: claims.userId, role: state.role, hasGrants: state.hasGrants };
     },
     invalidateUser(userId: string): void {

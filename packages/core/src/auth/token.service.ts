@@ -6,7 +6,8 @@ import { uuidv7 } from 'uuidv7';
 import { AppError } from '../errors/index.ts';
 import type { SigningKeys } from './signing-keys.ts';
 
-export type AccessTokenClaims = { userId: string; role: UserRole };
+/** `sessionEpoch`: the user's epoch when the token was issued (claim `sep`; absent in older tokens = 0). */
+export type AccessTokenClaims = { userId: string; role: UserRole; sessionEpoch: number };
 
 export type TokenServiceDeps = {
   keys: SigningKeys;
@@ -28,9 +29,9 @@ export function createTokenService({ keys, clock, issuer, audience, ttlSeconds }
 
   return {
     ttlSeconds,
-    async issue(userId: string, role: UserRole): Promise<string> {
+    async issue(userId: string, role: UserRole, sessionEpoch = 0): Promise<string> {
       const now = Math.floor(clock.now().getTime() / 1000);
-      return new SignJWT({ role })
+      return new SignJWT({ role, sep: sessionEpoch })
         .setProtectedHeader({ alg: keys.alg, kid: keys.kid, typ: 'at+jwt' })
         .setSubject(userId)
         .setIssuer(issuer)
@@ -67,7 +68,9 @@ export function createTokenService({ keys, clock, issuer, audience, ttlSeconds }
         if (typeof payload.sub !== 'string' || typeof role !== 'string' || !ROLES.includes(role)) {
           throw unauthenticated();
         }
-        const claims = { userId: payload.sub, role: role as UserRole };
+        const sessionEpoch = payload.sep ?? 0;
+        if (typeof sessionEpoch !== 'number' || !Number.isSafeInteger(sessionEpoch)) throw unauthenticated();
+        const claims = { userId: payload.sub, role: role as UserRole, sessionEpoch };
         verified.set(token, { claims, expiresAt: (payload.exp ?? 0) * 1000 });
         return claims;
       } catch {

@@ -5,7 +5,7 @@ import { revokeUserApiKeys } from '../api-keys/api-key.repository.ts';
 import { revokeUserRefreshTokens } from '../auth/refresh-token.repository.ts';
 import { AppError } from '../errors/index.ts';
 import type { CursorCodec } from '../resources/cursor.ts';
-import { findUserById, updateUser } from './user.repository.ts';
+import { bumpSessionEpoch, findUserById, updateUser } from './user.repository.ts';
 import type { UserStore } from './user.store.ts';
 import { toUser, type User } from './user.types.ts';
 
@@ -77,6 +77,9 @@ export function createUserAdminService({ db, clock, cursors, users, invalidateUs
             : { disabled_at: changes.disabled ? (existing.disabled_at ?? now) : null }),
           updated_at: now,
         });
+        if (changes.disabled && existing.disabled_at === null) {
+          await bumpSessionEpoch(tx, userId);
+        }
         if (changes.disabled) {
           await revokeUserRefreshTokens(tx, userId, now);
           await revokeUserApiKeys(tx, userId, now);

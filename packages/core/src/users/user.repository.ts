@@ -13,6 +13,14 @@ export const insertUser = (db: Db, row: NewUserRow): Promise<UserRow> =>
 export const updateUser = (db: Db, id: string, changes: UserUpdate): Promise<UserRow | undefined> =>
   db.updateTable('users').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
 
+/** Invalidates every access token issued so far (they carry the old epoch). */
+export const bumpSessionEpoch = (db: Db, id: string): Promise<unknown> =>
+  db
+    .updateTable('users')
+    .set((eb) => ({ session_epoch: eb('session_epoch', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+
 export type UserPiiColumns = { email_index: string; email_encrypted: string; name_encrypted: string };
 
 /** Writes the encrypted columns and clears any legacy plaintext. */

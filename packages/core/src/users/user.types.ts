@@ -17,6 +17,8 @@ export type UserRecord = {
   password_hash: string;
   role: UserRole;
   disabled_at: Date | null;
+  /** Read from the database; a record about to be inserted starts at 0. */
+  session_epoch?: number;
   created_at: Date;
   updated_at: Date;
 };

@@ -8,6 +8,7 @@ import * as accessControl from './20261126000006_access_control.ts';
 import * as usersPii from './20261126000007_users_pii.ts';
 import * as auditCheckpoints from './20261126000008_audit_checkpoints.ts';
 import * as events from './20261126000009_events.ts';
+import * as usersSessionEpoch from './20261127000010_users_session_epoch.ts';
 
 /** Listed statically so the same migrations ship in every mode without a filesystem scan. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '20261126000007_users_pii': usersPii,
   '20261126000008_audit_checkpoints': auditCheckpoints,
   '20261126000009_events': events,
+  '20261127000010_users_session_epoch': usersSessionEpoch,
 };
