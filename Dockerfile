@@ -12,7 +12,13 @@ COPY packages/core/package.json packages/core/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/db/package.json packages/db/
 COPY packages/platform/package.json packages/platform/
+COPY packages/sdk/package.json packages/sdk/
+COPY infra/aws/package.json infra/aws/
 RUN npm ci --no-audit --no-fund
+
+# Runtime dependencies only: the build tools, test tools and the CDK app stay out of the image.
+FROM deps AS runtime-deps
+RUN npm prune --omit=dev --no-audit --no-fund
 
 FROM deps AS web
 COPY . .
@@ -21,7 +27,7 @@ RUN npm run build
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000
 WORKDIR /app
-COPY --from=deps /app/node_modules ./node_modules
+COPY --from=runtime-deps /app/node_modules ./node_modules
 COPY . .
 COPY --from=web /app/apps/web/dist ./apps/web/dist
 USER node

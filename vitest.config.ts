@@ -1,12 +1,20 @@
 import { defineConfig } from 'vitest/config';
 
-const include = ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'packages/*/src/**/*.test.ts'];
+const include = [
+  'apps/*/test/**/*.test.ts',
+  'packages/*/test/**/*.test.ts',
+  'packages/*/src/**/*.test.ts',
+  'infra/**/test/**/*.test.ts',
+];
 // Suites named *.redis.test.ts / *.amqp.test.ts need those real services; they join when their URL is set.
 const serviceSuites = [
   ...(process.env.REDIS_URL ? [] : ['**/*.redis.test.ts']),
   ...(process.env.AMQP_URL ? [] : ['**/*.amqp.test.ts']),
 ];
 const exclude = ['**/node_modules/**', 'apps/web/**', 'test/browser/**', ...serviceSuites];
+// Suites that never open the configured database (infrastructure synthesis, the SDK's freshness
+// check on its own in-memory database) would only repeat themselves in the postgres project.
+const databaseFree = ['infra/**', 'packages/sdk/test/sdk-fresh.test.ts'];
 
 // Every suite runs on embedded PGlite; with DATABASE_URL set, the same suites run on PostgreSQL too.
 // `extends: true`: Vitest 4 inline projects do not inherit the root's timeouts and pool otherwise.
@@ -19,7 +27,7 @@ const projects = [
           test: {
             name: 'postgres',
             include,
-            exclude,
+            exclude: [...exclude, ...databaseFree],
             env: { LB_TEST_DB: 'postgres' },
             globalSetup: ['test/global-setup.ts'],
           },

@@ -20,7 +20,13 @@ function newestMtime(dir) {
 }
 
 if (!existsSync(path.join(web, 'src'))) process.exit(0);
-const sources = Math.max(newestMtime(path.join(web, 'src')), statSync(path.join(web, 'index.html')).mtimeMs);
+// The console bundles the generated SDK too: a regenerated client must rebuild it.
+const sdk = path.join(root, 'packages/sdk/src');
+const sources = Math.max(
+  newestMtime(path.join(web, 'src')),
+  existsSync(sdk) ? newestMtime(sdk) : 0,
+  statSync(path.join(web, 'index.html')).mtimeMs,
+);
 if (existsSync(built) && statSync(built).mtimeMs >= sources) process.exit(0);
 
 process.stdout.write('Building the web console (first start only)...\n');

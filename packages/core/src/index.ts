@@ -38,6 +38,6 @@ export * from './webhooks/webhook.service.ts';
 export * from './webhooks/webhook.types.ts';
 export * from './webhooks/webhook-backoff.ts';
 export * from './webhooks/webhook-delivery.service.ts';
-export * from './webhooks/webhook-sender.ts';
 export * from './webhooks/webhook-secrets.ts';
+export * from './webhooks/webhook-sender.ts';
 export * from './webhooks/webhook-url.ts';

@@ -1,45 +1,72 @@
-// The console's only door to the server: every /api/v1 call goes through this module, so the
-// generated SDK (packages/sdk) can replace it without touching the pages.
+// The console's only door to the server: every /api/v1 call goes through the typed client of
+// packages/sdk (generated from /openapi.json), so paths, parameters, bodies and responses are
+// checked against the API's own schemas. This module adds the session: the access token in
+// memory, one silent refresh on 401, and the refresh token's rotation across tabs.
 
-import { ApiError, toApiError } from './api-error.ts';
-import type {
-  ApiKey,
-  ApiKeyScope,
-  AuditEntry,
-  AuditQuery,
-  AuditVerifyResult,
-  CreatedApiKey,
-  CreatedWebhook,
-  EventType,
-  Grant,
-  Page,
-  Permission,
-  Resource,
-  ResourceInput,
-  ResourceQuery,
-  Role,
-  TokenPair,
-  User,
-  Webhook,
-  WebhookDelivery,
-} from './api-types.ts';
+import {
+  type AdminUser,
+  ApiError,
+  type ApiKeyInput,
+  createLedgerbaseClient,
+  type EventType,
+  type Page,
+  type Permission,
+  type ResourceSort,
+  type AuditEntry as SdkAuditEntry,
+  type AuditQuery as SdkAuditQuery,
+  type Resource as SdkResource,
+  type TokenPair,
+  type User,
+  type UserUpdate,
+  unwrap,
+  type WebhookInput,
+} from '@ledgerbase/sdk';
+import type { JsonObject, PatchOp } from './json.ts';
 import { tokenStore, withRefreshLock } from './token-store.ts';
 
-export * from './api-types.ts';
-export { ApiError };
+export {
+  type AdminUser,
+  API_KEY_SCOPES,
+  ApiError,
+  type ApiKey,
+  type ApiKeyScope,
+  AUDIT_ACTIONS,
+  type AuditAction,
+  type AuditVerifyResult,
+  type CreatedApiKey,
+  type CreatedWebhook,
+  EVENT_TYPES,
+  type EventType,
+  type Grant,
+  type Page,
+  type Permission,
+  RESOURCE_SORTS,
+  type ResourceSort,
+  ROLES,
+  type Role,
+  type User,
+  type Webhook,
+  type WebhookDelivery,
+} from '@ledgerbase/sdk';
+export type { Json, JsonObject, PatchOp } from './json.ts';
 
-const BASE = '/api/v1';
+// The API's schema leaves metadata and patch operations open, so the SDK types them loosely. A
+// response body is parsed JSON, and `changes` are RFC 6902 operations (CONTRACT.md "Audit log"):
+// the console reads them as such, narrowed here once, where responses come in.
+export type Resource = Omit<SdkResource, 'metadata'> & { metadata: JsonObject };
+export type AuditEntry = Omit<SdkAuditEntry, 'changes'> & { changes: PatchOp[] };
+export type AuditQuery = Omit<SdkAuditQuery, 'cursor' | 'limit'>;
+/** What the forms send: the SDK's input with metadata always present. */
+export type ResourceInput = { name: string; metadata: JsonObject };
 
-type Query = Record<string, string | number | null | undefined>;
-interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  contentType?: string;
-  headers?: Record<string, string>;
-  query?: Query;
-  signal?: AbortSignal;
-  auth?: boolean;
-  accept?: string;
+/** The `data:` of one Server-Sent Event from GET /events (not an OpenAPI operation body). */
+export interface LiveEvent {
+  type: EventType;
+  resourceId: string;
+  version: number;
+  actorId: string | null;
+  occurredAt: string;
+  resource?: Resource;
 }
 
 // Memory only: see token-store.ts for why the access token is never persisted.
@@ -48,34 +75,25 @@ let currentUser: User | null = null;
 let refreshing: Promise<boolean> | null = null;
 const sessionListeners = new Set<(user: User | null, reason: 'signed-in' | 'ended') => void>();
 
+const client = createLedgerbaseClient({
+  baseUrl: window.location.origin,
+  getAccessToken: () => accessToken,
+  headers: { Accept: 'application/json' },
+  credentials: 'same-origin',
+  cache: 'no-store',
+});
+
 function notify(reason: 'signed-in' | 'ended'): void {
   for (const listener of sessionListeners) listener(currentUser, reason);
 }
 
-function url(path: string, query?: Query): string {
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query ?? {})) {
-    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+/** Query values without the empty ones ('' or null), which the API would read as filters. */
+function compact<T extends Record<string, unknown>>(query: T): { [K in keyof T]?: Exclude<T[K], null> } {
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') kept[key] = value;
   }
-  const search = params.toString();
-  return `${BASE}${path}${search ? `?${search}` : ''}`;
-}
-
-function send(path: string, options: RequestOptions, token: string | null): Promise<Response> {
-  const headers: Record<string, string> = {
-    Accept: options.accept ?? 'application/json',
-    ...options.headers,
-  };
-  if (options.body !== undefined) headers['Content-Type'] = options.contentType ?? 'application/json';
-  if (token) headers.Authorization = `Bearer ${token}`;
-  return fetch(url(path, options.query), {
-    method: options.method ?? 'GET',
-    headers,
-    body: options.body === undefined ? null : JSON.stringify(options.body),
-    signal: options.signal ?? null,
-    credentials: 'same-origin',
-    cache: 'no-store',
-  });
+  return kept as { [K in keyof T]?: Exclude<T[K], null> };
 }
 
 async function doRefresh(): Promise<boolean> {
@@ -83,17 +101,12 @@ async function doRefresh(): Promise<boolean> {
     // Read inside the lock: another tab may just have rotated the token we share.
     const token = tokenStore.getRefreshToken();
     if (!token) return false;
-    const response = await send(
-      '/auth/refresh',
-      { method: 'POST', body: { refreshToken: token }, auth: false },
-      null,
-    );
-    if (response.status === 400 || response.status === 401) return false;
-    if (!response.ok) throw await toApiError(response); // server trouble: keep the session, report it
-    const pair = (await response.json()) as TokenPair;
+    const result = await client.POST('/api/v1/auth/refresh', { body: { refreshToken: token } });
+    if (result.response.status === 400 || result.response.status === 401) return false;
+    const pair = await unwrap(result); // server trouble throws: keep the session, report it
     accessToken = pair.accessToken;
     tokenStore.rotate(token, pair.refreshToken);
-    if (pair.user) currentUser = pair.user;
+    currentUser = pair.user;
     return true;
   });
 }
@@ -120,32 +133,31 @@ tokenStore.onEndedElsewhere(() => {
   notify('ended');
 });
 
-/** Sends with the access token; on 401 refreshes silently once, and signs out if that fails. */
-async function authorized(path: string, options: RequestOptions): Promise<Response> {
-  if (options.auth === false) return send(path, options, null);
-  let response = await send(path, options, accessToken);
-  if (response.status !== 401) return response;
-  if (await refreshSession()) response = await send(path, options, accessToken);
-  if (response.status === 401) endSession();
-  return response;
+type Sent = { data?: unknown; error?: unknown; response: Response };
+
+/** Sends with the access token; on 401 refreshes silently once and resends, and signs out if that fails. */
+async function authorized<R extends Sent>(send: () => Promise<R>): Promise<R> {
+  let result = await send();
+  if (result.response.status !== 401) return result;
+  if (await refreshSession()) result = await send();
+  if (result.response.status === 401) endSession();
+  return result;
 }
 
-async function request<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const response = await authorized(path, options);
-  if (!response.ok) throw await toApiError(response);
-  const text = response.status === 204 ? '' : await response.text();
-  return (text ? JSON.parse(text) : undefined) as T;
-}
+/** An authorized call's data, or the ApiError of its response. */
+const call = <R extends Sent>(send: () => Promise<R>) => unwrap(authorized(send));
 
 const ifMatch = (version: number | undefined): Record<string, string> =>
   version === undefined ? {} : { 'If-Match': `"${version}"` };
 
-async function startSession(pair: TokenPair): Promise<User> {
+const byId = (id: string) => ({ path: { id } });
+
+function startSession(pair: TokenPair): User {
   accessToken = pair.accessToken;
   tokenStore.setRefreshToken(pair.refreshToken);
-  currentUser = pair.user ?? (await request<User>('/users/me'));
+  currentUser = pair.user;
   notify('signed-in');
-  return currentUser;
+  return pair.user;
 }
 
 let resumed: Promise<User | null> | null = null;
@@ -166,32 +178,22 @@ export const session = {
         tokenStore.clear();
         return null;
       }
-      currentUser ??= await request<User>('/users/me');
+      currentUser ??= await call(() => client.GET('/api/v1/users/me'));
       return currentUser;
     })();
     return resumed;
   },
   async login(email: string, password: string): Promise<User> {
-    const pair = await request<TokenPair>('/auth/login', {
-      method: 'POST',
-      body: { email, password },
-      auth: false,
-    });
-    return startSession(pair);
+    return startSession(await unwrap(client.POST('/api/v1/auth/login', { body: { email, password } })));
   },
   async register(email: string, password: string, name: string): Promise<User> {
-    await request<{ user: User }>('/auth/register', {
-      method: 'POST',
-      body: { email, password, name },
-      auth: false,
-    });
+    await unwrap(client.POST('/api/v1/auth/register', { body: { email, password, name } }));
     return session.login(email, password);
   },
   async logout(): Promise<void> {
     const refreshToken = tokenStore.getRefreshToken();
     try {
-      if (refreshToken)
-        await request('/auth/logout', { method: 'POST', body: { refreshToken }, auth: false });
+      if (refreshToken) await unwrap(client.POST('/api/v1/auth/logout', { body: { refreshToken } }));
     } finally {
       endSession();
     }
@@ -199,77 +201,87 @@ export const session = {
 };
 
 export const api = {
-  listResources: (query: ResourceQuery) =>
-    request<Page<Resource>>('/resources', { query: { limit: 20, ...query } as Query }),
-  getResource: (id: string) => request<Resource>(`/resources/${encodeURIComponent(id)}`),
+  listResources: (query: { q?: string; sort?: ResourceSort; metadata?: string; cursor: string | null }) =>
+    call(() =>
+      client.GET('/api/v1/resources', { params: { query: compact({ limit: 20, ...query }) } }),
+    ) as Promise<Page<Resource>>,
+  getResource: (id: string) =>
+    call(() => client.GET('/api/v1/resources/{id}', { params: byId(id) })) as Promise<Resource>,
   createResource: (input: ResourceInput, idempotencyKey: string) =>
-    request<Resource>('/resources', {
-      method: 'POST',
-      body: input,
-      headers: { 'Idempotency-Key': idempotencyKey },
-    }),
+    call(() =>
+      client.POST('/api/v1/resources', { body: input, headers: { 'Idempotency-Key': idempotencyKey } }),
+    ) as Promise<Resource>,
   replaceResource: (id: string, input: ResourceInput, version: number) =>
-    request<Resource>(`/resources/${encodeURIComponent(id)}`, {
-      method: 'PUT',
-      body: input,
-      headers: ifMatch(version),
-    }),
+    call(() =>
+      client.PUT('/api/v1/resources/{id}', { params: byId(id), body: input, headers: ifMatch(version) }),
+    ) as Promise<Resource>,
   deleteResource: (id: string, version?: number) =>
-    request<void>(`/resources/${encodeURIComponent(id)}`, { method: 'DELETE', headers: ifMatch(version) }),
+    call(() => client.DELETE('/api/v1/resources/{id}', { params: byId(id), headers: ifMatch(version) })),
   /** Without a version: undelete. With one: bring back the state of that version as a new version. */
   restoreResource: (id: string, version?: number) =>
-    request<Resource>(`/resources/${encodeURIComponent(id)}/restore`, {
-      method: 'POST',
-      body: version === undefined ? {} : { version },
-    }),
+    call(() =>
+      client.POST('/api/v1/resources/{id}/restore', {
+        params: byId(id),
+        body: version === undefined ? {} : { version },
+      }),
+    ) as Promise<Resource>,
   history: (id: string, cursor: string | null) =>
-    request<Page<AuditEntry>>(`/resources/${encodeURIComponent(id)}/history`, {
-      query: { cursor, limit: 100 },
-    }),
+    call(() =>
+      client.GET('/api/v1/resources/{id}/history', {
+        params: { path: { id }, query: compact({ cursor, limit: 100 }) },
+      }),
+    ) as Promise<Page<AuditEntry>>,
   resourceAtVersion: (id: string, version: number) =>
-    request<Resource>(`/resources/${encodeURIComponent(id)}/versions/${version}`),
+    call(() =>
+      client.GET('/api/v1/resources/{id}/versions/{version}', { params: { path: { id, version } } }),
+    ) as Promise<Resource>,
 
-  listGrants: (id: string) => request<{ data: Grant[] }>(`/resources/${encodeURIComponent(id)}/grants`),
+  listGrants: (id: string) => call(() => client.GET('/api/v1/resources/{id}/grants', { params: byId(id) })),
   putGrant: (id: string, userId: string, permission: Permission) =>
-    request<Grant>(`/resources/${encodeURIComponent(id)}/grants/${encodeURIComponent(userId)}`, {
-      method: 'PUT',
-      body: { permission },
-    }),
+    call(() =>
+      client.PUT('/api/v1/resources/{id}/grants/{userId}', {
+        params: { path: { id, userId } },
+        body: { permission },
+      }),
+    ),
   deleteGrant: (id: string, userId: string) =>
-    request<void>(`/resources/${encodeURIComponent(id)}/grants/${encodeURIComponent(userId)}`, {
-      method: 'DELETE',
-    }),
+    call(() => client.DELETE('/api/v1/resources/{id}/grants/{userId}', { params: { path: { id, userId } } })),
 
-  listApiKeys: () => request<{ data: ApiKey[] }>('/api-keys'),
-  createApiKey: (input: { name: string; scopes: ApiKeyScope[]; expiresAt?: string }) =>
-    request<CreatedApiKey>('/api-keys', { method: 'POST', body: input }),
-  deleteApiKey: (id: string) => request<void>(`/api-keys/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  listApiKeys: () => call(() => client.GET('/api/v1/api-keys')),
+  createApiKey: (input: ApiKeyInput) => call(() => client.POST('/api/v1/api-keys', { body: input })),
+  deleteApiKey: (id: string) => call(() => client.DELETE('/api/v1/api-keys/{id}', { params: byId(id) })),
 
-  listWebhooks: () => request<{ data: Webhook[] }>('/webhooks'),
-  createWebhook: (input: { url: string; events: EventType[]; description?: string }) =>
-    request<CreatedWebhook>('/webhooks', { method: 'POST', body: input }),
-  deleteWebhook: (id: string) => request<void>(`/webhooks/${encodeURIComponent(id)}`, { method: 'DELETE' }),
+  listWebhooks: () => call(() => client.GET('/api/v1/webhooks')),
+  createWebhook: (input: WebhookInput) => call(() => client.POST('/api/v1/webhooks', { body: input })),
+  deleteWebhook: (id: string) => call(() => client.DELETE('/api/v1/webhooks/{id}', { params: byId(id) })),
   listDeliveries: (id: string) =>
-    request<Page<WebhookDelivery>>(`/webhooks/${encodeURIComponent(id)}/deliveries`),
+    call(() => client.GET('/api/v1/webhooks/{id}/deliveries', { params: byId(id) })),
 
-  listUsers: (cursor: string | null) => request<Page<User>>('/users', { query: { cursor, limit: 50 } }),
+  listUsers: (cursor: string | null): Promise<Page<AdminUser>> =>
+    call(() => client.GET('/api/v1/users', { params: { query: compact({ cursor, limit: 50 }) } })),
   // RFC 7396 merge patch, as the contract asks of every PATCH.
-  updateUser: (id: string, patch: { role?: Role; disabled?: boolean }) =>
-    request<User>(`/users/${encodeURIComponent(id)}`, {
-      method: 'PATCH',
-      body: patch,
-      contentType: 'application/merge-patch+json',
-    }),
+  updateUser: (id: string, patch: UserUpdate) =>
+    call(() =>
+      client.PATCH('/api/v1/users/{id}', {
+        params: byId(id),
+        body: patch,
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+      }),
+    ),
 
-  listAudit: (query: AuditQuery) =>
-    request<Page<AuditEntry>>('/audit', { query: { limit: 50, ...query } as Query }),
-  verifyAudit: () => request<AuditVerifyResult>('/audit/verify'),
+  listAudit: (query: AuditQuery & { cursor: string | null }) =>
+    call(() =>
+      client.GET('/api/v1/audit', { params: { query: compact({ limit: 50, ...query }) } }),
+    ) as Promise<Page<AuditEntry>>,
+  verifyAudit: () => call(() => client.GET('/api/v1/audit/verify')),
 
-  /** Opens the SSE stream with the bearer token (EventSource cannot send one). */
+  /** Opens the SSE stream with the bearer token (EventSource cannot send one); the body is unread. */
   async openEvents(lastEventId: string | null, signal: AbortSignal): Promise<Response> {
-    const headers: Record<string, string> = lastEventId ? { 'Last-Event-ID': lastEventId } : {};
-    const response = await authorized('/events', { headers, signal, accept: 'text/event-stream' });
-    if (!response.ok) throw await toApiError(response);
-    return response;
+    const headers = { Accept: 'text/event-stream', ...(lastEventId ? { 'Last-Event-ID': lastEventId } : {}) };
+    const result = await authorized(() =>
+      client.GET('/api/v1/events', { headers, signal, parseAs: 'stream' }),
+    );
+    if (!result.response.ok) throw ApiError.fromResponse(result.response, result.error);
+    return result.response;
   },
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Json } from './api-types.ts';
+import type { Json } from './json.ts';
 import { applyPatch, diffJson, pointerLabel, rebase } from './json-patch.ts';
 
 describe('json-patch', () => {

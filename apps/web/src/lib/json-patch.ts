@@ -1,6 +1,6 @@
 // Just enough RFC 6902 (JSON Patch) and RFC 6901 (JSON Pointer) to read the audit log's
 // `changes`, rebuild earlier states, and describe what changed between two versions.
-import type { Json, PatchOp } from './api-types.ts';
+import type { Json, PatchOp } from './json.ts';
 
 type Container = Json[] | { [key: string]: Json };
 

@@ -1,4 +1,4 @@
-import type { JsonObject } from './api-types.ts';
+import type { JsonObject } from './json.ts';
 
 // Client-side mirrors of the contract's limits, so users learn about a problem as they type;
 // the server stays the authority and its answer is shown if it disagrees.

@@ -1,4 +1,11 @@
-import { type Database, type Db, prepared, type ResourceRow, type SelectQueryBuilder, sql } from '@ledgerbase/db';
+import {
+  type Database,
+  type Db,
+  prepared,
+  type ResourceRow,
+  type SelectQueryBuilder,
+  sql,
+} from '@ledgerbase/db';
 import type { NewAuditEntry } from '../audit/audit.types.ts';
 import { insertEventFrom } from '../events/event.sql.ts';
 import type { CursorPosition } from './cursor.ts';

@@ -1,6 +1,6 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId } from 'react';
-import { api, type Role, type User } from '../../lib/api.ts';
+import { type AdminUser, api, ROLES, type Role } from '../../lib/api.ts';
 import { isApiStatus } from '../../lib/errors.ts';
 import {
   ConfirmButton,
@@ -14,17 +14,14 @@ import {
 } from '../../lib/ui.tsx';
 import { useUser } from '../auth/auth-context.tsx';
 
-const ROLES: Role[] = ['admin', 'member', 'viewer'];
-const isDisabled = (user: User): boolean => Boolean(user.disabled ?? user.disabledAt);
-
-function UserRow({ user, self }: { user: User; self: boolean }) {
+function UserRow({ user, self }: { user: AdminUser; self: boolean }) {
   const id = useId();
   const client = useQueryClient();
   const update = useMutation({
     mutationFn: (patch: { role?: Role; disabled?: boolean }) => api.updateUser(user.id, patch),
     onSuccess: () => void client.invalidateQueries({ queryKey: ['users'] }),
   });
-  const disabled = isDisabled(user);
+  const { disabled } = user;
   return (
     <tr>
       <td>

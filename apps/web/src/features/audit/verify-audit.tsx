@@ -19,11 +19,7 @@ export function VerifyAudit() {
         {result && !result.valid ? (
           <p className="alert alert-error">
             Chain broken after checking {result.checked} entries. First invalid entry:{' '}
-            <code>
-              {typeof result.firstInvalid === 'string'
-                ? result.firstInvalid
-                : JSON.stringify(result.firstInvalid)}
-            </code>
+            <code>{JSON.stringify(result.firstInvalid)}</code>
           </p>
         ) : null}
         {verify.isError ? (

@@ -1,15 +1,19 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useEffect, useState } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { api, type Resource, type ResourceInput } from '../../lib/api.ts';
 import { isApiStatus } from '../../lib/errors.ts';
 import { prettyJson } from '../../lib/json-validate.ts';
 import { Link, navigate } from '../../lib/router.tsx';
 import { useToast } from '../../lib/toast.tsx';
 import { ErrorAlert, Loading, PageHeader } from '../../lib/ui.tsx';
-import { ConflictPanel } from './conflict-panel.tsx';
 import { ResourceMissing } from './resource-detail-page.tsx';
 import { type Draft, draftFrom, ResourceForm } from './resource-form.tsx';
 import { resourceChanged, useResource } from './resource-queries.ts';
+
+// The conflict view (diff, rebase, change list) is needed only after a 412, so it is a chunk of
+// its own, fetched while the current version loads.
+const loadConflictPanel = () => import('./conflict-panel.tsx');
+const ConflictPanel = lazy(() => loadConflictPanel().then((m) => ({ default: m.ConflictPanel })));
 
 interface Conflict {
   mine: ResourceInput;
@@ -47,6 +51,7 @@ export function EditResourcePage({ id }: { id: string }) {
     },
     onError: async (error, { input, from }) => {
       if (!isApiStatus(error, 412)) return;
+      void loadConflictPanel();
       setBase(from);
       // Fetch what is there now, so the user can see what changed meanwhile.
       const current = await api.getResource(id).catch(() => null);
@@ -84,15 +89,17 @@ export function EditResourcePage({ id }: { id: string }) {
         </p>
       ) : null}
       {conflict ? (
-        <ConflictPanel
-          base={base}
-          mine={conflict.mine}
-          current={conflict.current}
-          busy={save.isPending}
-          onReapply={(input, current) => save.mutate({ input, from: current })}
-          onKeepEditing={rebaseOnto}
-          onDiscard={() => navigate(`/resources/${id}`)}
-        />
+        <Suspense fallback={<Loading label="Comparing versions…" />}>
+          <ConflictPanel
+            base={base}
+            mine={conflict.mine}
+            current={conflict.current}
+            busy={save.isPending}
+            onReapply={(input, current) => save.mutate({ input, from: current })}
+            onKeepEditing={rebaseOnto}
+            onDiscard={() => navigate(`/resources/${id}`)}
+          />
+        </Suspense>
       ) : (
         <div className="card">
           <ResourceForm

@@ -1,15 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, type WebhookDelivery } from '../../lib/api.ts';
+import { api } from '../../lib/api.ts';
 import { ErrorAlert, Loading, Time } from '../../lib/ui.tsx';
 
-// The contract does not fix a delivery's fields; show the usual ones when present.
-const pick = (delivery: WebhookDelivery, ...names: string[]): unknown =>
-  names.map((name) => delivery[name]).find((value) => value !== undefined && value !== null);
-
-function text(value: unknown): string {
-  if (value === undefined || value === null) return '—';
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
+const text = (value: string | number | null): string => (value === null ? '—' : String(value));
 
 export function Deliveries({ webhookId }: { webhookId: string }) {
   const deliveries = useQuery({
@@ -35,18 +28,17 @@ export function Deliveries({ webhookId }: { webhookId: string }) {
           </tr>
         </thead>
         <tbody>
-          {rows.map((delivery) => {
-            const when = pick(delivery, 'createdAt', 'lastAttemptAt');
-            return (
-              <tr key={delivery.id}>
-                <td>{typeof when === 'string' ? <Time iso={when} /> : '—'}</td>
-                <td>{text(pick(delivery, 'eventType', 'type', 'event'))}</td>
-                <td>{text(pick(delivery, 'status', 'state'))}</td>
-                <td>{text(pick(delivery, 'attempts', 'attemptCount'))}</td>
-                <td>{text(pick(delivery, 'responseStatus', 'lastResponseStatus', 'statusCode'))}</td>
-              </tr>
-            );
-          })}
+          {rows.map((delivery) => (
+            <tr key={delivery.id}>
+              <td>
+                <Time iso={delivery.createdAt} />
+              </td>
+              <td>{delivery.eventType}</td>
+              <td>{delivery.status}</td>
+              <td>{delivery.attempts}</td>
+              <td>{text(delivery.responseStatus)}</td>
+            </tr>
+          ))}
         </tbody>
       </table>
     </div>
