@@ -6,6 +6,7 @@ import type { Container } from './container.ts';
 import { installAuthentication } from './plugins/authentication.ts';
 import { BODY_LIMIT_BYTES, installBodyParsers } from './plugins/body-parsers.ts';
 import { frameworkErrors, installErrorHandling, routeNotFound, sendError } from './plugins/errors.ts';
+import { installMetrics } from './plugins/metrics.ts';
 import { requestIdFor } from './plugins/request-id.ts';
 import { installSecurityHeaders } from './plugins/security-headers.ts';
 import { installValidation } from './plugins/validation.ts';
@@ -66,6 +67,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
   });
 
   await installSecurityHeaders(app, config.corsOrigins);
+  // Before every route: request metrics label each by its pattern; GET /metrics serves the registry.
+  installMetrics(app, { metrics: container.metrics, token: config.metricsToken });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',

@@ -4,6 +4,7 @@ import {
   createResourceCache,
   createWebhookService,
   type ResourceCache,
+  registerOutboxGauges,
   type SecretBox,
 } from '@ledgerbase/core';
 import type { DatabaseHandle } from '@ledgerbase/db';
@@ -14,6 +15,7 @@ import {
   createMetrics,
   createRedisCache,
   type Logger,
+  registerPoolGauges,
 } from '@ledgerbase/platform';
 import { subscribeRealtime } from '@ledgerbase/worker';
 import type { Redis } from 'ioredis';
@@ -53,12 +55,16 @@ function signal() {
 
 /**
  * The API's share of events (CONTRACT "Events"): the bus, the SSE hub fed by this process's
- * broadcast subscription, the webhook subscriptions, the read cache, and the counters a /metrics
- * endpoint reads. The worker (embedded or not) does the publishing and delivering.
+ * broadcast subscription, the webhook subscriptions, the read cache, and the process's metrics
+ * registry that `GET /metrics` serves. The worker (embedded or not) does the publishing and
+ * delivering; embedded, it counts into the same registry.
  */
 export async function buildEventParts(deps: Deps) {
   const { config, logger, database, clock } = deps;
   const metrics = createMetrics();
+  // Process-wide gauges: the pool, and the outbox even when no relay runs in this process.
+  registerPoolGauges(metrics, database.poolStats);
+  registerOutboxGauges(metrics, database.db);
   const bus = await createEventBus(config, logger);
   const realtime = createRealtimeHub({ db: database.db, logger, metrics });
   const subscription = await subscribeRealtime({ bus, sink: realtime, logger });

@@ -1,4 +1,10 @@
-import { createEventBus, loadAuditKeys, loadKeyRing, loadSigningKeys } from '@ledgerbase/core';
+import {
+  createEventBus,
+  loadAuditKeys,
+  loadKeyRing,
+  loadSigningKeys,
+  registerOutboxGauges,
+} from '@ledgerbase/core';
 import { type DatabaseHandle, migrateToLatest, openDatabase } from '@ledgerbase/db';
 import {
   type Bus,
@@ -7,9 +13,11 @@ import {
   createLogger,
   createMetrics,
   type Logger,
+  registerPoolGauges,
   systemClock,
 } from '@ledgerbase/platform';
 import { auditJobs } from './jobs/audit.jobs.ts';
+import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import { startWorker, type Worker, type WorkerDeps } from './worker.ts';
 
 export type WorkerOverrides = {
@@ -52,9 +60,14 @@ export async function buildWorkerContainer(config: Config, overrides: WorkerOver
     trusted: config.auditTrustedKeys,
   });
   const bus = overrides.bus ?? (await createEventBus(config, logger));
+  // This process's registry: pool and outbox gauges here, the relay's and deliveries' counters in
+  // startWorker; served on WORKER_METRICS_PORT when set.
   const metrics = createMetrics();
+  registerPoolGauges(metrics, database.poolStats);
+  registerOutboxGauges(metrics, db);
 
   let worker: Worker | undefined;
+  let metricsServer: MetricsServer | undefined;
   return {
     config,
     clock,
@@ -63,6 +76,16 @@ export async function buildWorkerContainer(config: Config, overrides: WorkerOver
     bus,
     metrics,
     async start(): Promise<Worker> {
+      // First: a port already taken stops the worker before it takes any work.
+      if (config.workerMetricsPort !== undefined) {
+        metricsServer = await startMetricsServer({
+          metrics,
+          port: config.workerMetricsPort,
+          host: config.host,
+          token: config.metricsToken,
+          logger,
+        });
+      }
       worker = await startWorker({
         db,
         databaseMode: database.mode,
@@ -77,8 +100,11 @@ export async function buildWorkerContainer(config: Config, overrides: WorkerOver
       });
       return worker;
     },
+    /** The port `/metrics` listens on (WORKER_METRICS_PORT=0 picks one), once started. */
+    metricsPort: (): number | undefined => metricsServer?.port,
     async close(): Promise<void> {
       await worker?.drain();
+      await metricsServer?.close();
       if (!overrides.bus) await bus.close();
       if (!overrides.database) await database.close();
     },

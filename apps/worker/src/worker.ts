@@ -2,7 +2,6 @@ import {
   createOutboxRelay,
   createWebhookDeliveryService,
   createWebhookSender,
-  pendingEventStats,
   type SecretBox,
   type WebhookSender,
 } from '@ledgerbase/core';
@@ -19,6 +18,7 @@ export type WorkerDeps = {
   bus: Bus;
   clock: Clock;
   logger: Logger;
+  /** The process's registry; its container registers the process-wide gauges (pool, outbox). */
   metrics?: Metrics | undefined;
   /** Opens webhook secrets (the key ring). */
   secrets: SecretBox;
@@ -73,16 +73,6 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.tuning?.dispatchPollMs !== undefined && { pollMs: deps.tuning.dispatchPollMs }),
     ...(deps.tuning?.dispatchConcurrency !== undefined && { concurrency: deps.tuning.dispatchConcurrency }),
   });
-  metrics?.gauge(
-    'ledgerbase_outbox_backlog',
-    'Outbox events not yet published',
-    async () => (await pendingEventStats(db)).count,
-  );
-  metrics?.gauge(
-    'ledgerbase_outbox_lag_seconds',
-    'Age of the oldest unpublished event',
-    async () => (await pendingEventStats(db)).oldestSeconds,
-  );
 
   // Consumers first: in-process, a publish is confirmed once they have handled it.
   const consumer = await startWebhookDeliveryConsumer({ bus, deliveries, onScheduled: dispatcher.nudge });

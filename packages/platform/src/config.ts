@@ -53,6 +53,10 @@ export type Config = Readonly<{
   auditTrustedKeys: readonly string[];
   /** Audit entries older than this are purged (AUDIT_RETENTION_DAYS); undefined keeps them forever. */
   auditRetentionDays: number | undefined;
+  /** When set, `GET /metrics` (API and worker) needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken: string | undefined;
+  /** Port of the separate worker's `/metrics` (WORKER_METRICS_PORT); undefined: not served. */
+  workerMetricsPort: number | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -249,6 +253,10 @@ export function loadConfig(env: Env = process.env): Config {
     auditTrustedKeys: list(env, 'AUDIT_TRUSTED_KEYS'),
     auditRetentionDays: env.AUDIT_RETENTION_DAYS?.trim()
       ? integer(env, 'AUDIT_RETENTION_DAYS', 0, 1, 36_500)
+      : undefined,
+    metricsToken: secret(env, 'METRICS_TOKEN'),
+    workerMetricsPort: env.WORKER_METRICS_PORT?.trim()
+      ? integer(env, 'WORKER_METRICS_PORT', 0, 0, 65535)
       : undefined,
   };
   return Object.freeze(config);

@@ -1,11 +1,19 @@
 import { messageNameOf, type ResourceEventMessageV1 } from '@ledgerbase/contracts';
 import { type Db, sql } from '@ledgerbase/db';
-import type { Bus, BusMessage, Clock, Logger, Metrics } from '@ledgerbase/platform';
+import {
+  type Bus,
+  type BusMessage,
+  type Clock,
+  type Logger,
+  type Metrics,
+  sharedRead,
+} from '@ledgerbase/platform';
 import {
   confirmPublished,
   findUnconfirmedEvents,
   numberPendingEvents,
   type PendingEvent,
+  pendingEventStats,
 } from './event.repository.ts';
 
 /** Session advisory lock key of the relay leader ("lbre" in ASCII). */
@@ -38,6 +46,26 @@ function toMessage(row: PendingEvent): BusMessage {
   return { name: messageNameOf(row.type), id: row.id, body };
 }
 
+/**
+ * The outbox as a process sees it at scrape time, from one statement on the partial indexes:
+ * `ledgerbase_outbox_backlog` (events written, not yet confirmed by the bus) and
+ * `ledgerbase_outbox_lag_seconds` (age of the oldest of them). Every process on the database reports
+ * the same figures, with or without a relay running; NaN while the database cannot answer.
+ */
+export function registerOutboxGauges(metrics: Metrics, db: Db): void {
+  const stats = sharedRead(() => pendingEventStats(db));
+  metrics.gauge(
+    'ledgerbase_outbox_backlog',
+    'Outbox events not yet published',
+    async () => (await stats()).count,
+  );
+  metrics.gauge(
+    'ledgerbase_outbox_lag_seconds',
+    'Age of the oldest unpublished outbox event (queue lag)',
+    async () => (await stats()).oldestSeconds,
+  );
+}
+
 // Relays sharing one embedded database inside one process must not run side by side either.
 const embeddedLeaders = new WeakSet<Db>();
 
@@ -60,7 +88,11 @@ export function createOutboxRelay(deps: OutboxRelayDeps) {
     gatherMs = 10,
     publishTimeoutMs = 30_000,
   } = deps;
-  const published = deps.metrics?.counter('ledgerbase_events_published_total', 'Outbox events published');
+  const published = deps.metrics?.counter(
+    'ledgerbase_events_published_total',
+    'Outbox events published and confirmed by the bus',
+    [],
+  );
   let stopped = true;
   let running: Promise<void> | undefined;
   let wake: (() => void) | undefined;

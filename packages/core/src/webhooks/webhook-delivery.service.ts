@@ -45,10 +45,17 @@ export function createWebhookDeliveryService(deps: WebhookDeliveryDeps) {
   const outcomes = deps.metrics?.counter(
     'ledgerbase_webhook_deliveries_total',
     'Webhook delivery attempts by outcome (delivered, retry, failed, skipped)',
+    ['outcome'],
   );
   const failures = deps.metrics?.counter(
     'ledgerbase_webhook_failures_total',
     'Webhook attempts that did not succeed (non-2xx, timeout, refused)',
+    [],
+  );
+  const deadLetters = deps.metrics?.counter(
+    'ledgerbase_webhook_dead_letters_total',
+    'Webhook deliveries given up on (attempts exhausted or 410 Gone): status "failed"',
+    [],
   );
 
   const owners = (ids: readonly string[]): Promise<Owner[]> =>
@@ -183,6 +190,7 @@ export function createWebhookDeliveryService(deps: WebhookDeliveryDeps) {
       await recordAttempt(db, delivery, outcome);
       outcomes?.inc({ outcome: outcome.status === 'pending' ? 'retry' : outcome.status });
       if (outcome.status === 'failed') {
+        deadLetters?.inc();
         logger.warn(
           { delivery: delivery.id, webhook: delivery.webhook_id },
           'webhook delivery dead-lettered',
