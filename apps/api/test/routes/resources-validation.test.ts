@@ -100,6 +100,9 @@ describe('resources: validation limits', () => {
     expectValidation(await postRaw('{"name":"n","metadata":{"a":"nul\\u0000"}}'));
     expectValidation(await postRaw('{"name":"n","metadata":{"k\\u0000":1}}'));
     expectValidation(await postRaw('{"name":"n","metadata":{"a":["\\udc00"]}}'));
+    // Out of double range: JSON.parse makes them ±Infinity, which no JSON can carry back out.
+    expectValidation(await postRaw('{"name":"n","metadata":{"n":1e400}}'));
+    expectValidation(await postRaw('{"name":"n","metadata":{"deep":[{"n":-1e999}]}}'));
     const emoji = await postRaw('{"name":"n","metadata":{"a":"\\ud83d\\ude00"}}');
     expect(emoji.json().metadata).toEqual({ a: '😀' });
   });
@@ -166,7 +169,7 @@ describe('resources: validation limits', () => {
     for (const limit of [1, 100]) {
       expect((await call({ method: 'GET', url: `${RESOURCES}?limit=${limit}` })).statusCode).toBe(200);
     }
-    for (const metadata of ['not json', '[1]', 'null', '"s"']) {
+    for (const metadata of ['not json', '[1]', 'null', '"s"', '{"n":1e400}']) {
       const response = await call({
         method: 'GET',
         url: `${RESOURCES}?metadata=${encodeURIComponent(metadata)}`,
@@ -191,6 +194,7 @@ describe('resources: validation limits', () => {
     expectValidation(await patch(`{"metadata":${JSON.stringify(nested(33))}}`));
     expectValidation(await patch('[{"op":"replace","path":"/name","value":"x"}]'));
     expectValidation(await patch('{"name":'));
+    expectValidation(await patch('{"metadata":{"n":-1e999}}'));
     const current = (await call({ method: 'GET', url })).json();
     expect(current).toMatchObject({ name: 'target', metadata: { keep: true }, version: 1 });
     expect(await auditRows(t, resource.id)).toHaveLength(1);

@@ -50,6 +50,10 @@ function parseInstant(value: string | undefined, path: string): Date | undefined
   const date = new Date(value);
   if (Number.isNaN(date.getTime()))
     throw AppError.validation([{ path, message: 'must be an ISO 8601 date-time' }]);
+  // Years 1 to 9999: what ISO 8601 writes with four digits, and PostgreSQL takes year 0 as an error.
+  const year = date.getUTCFullYear();
+  if (year < 1 || year > 9999)
+    throw AppError.validation([{ path, message: 'must be between the years 0001 and 9999' }]);
   return date;
 }
 

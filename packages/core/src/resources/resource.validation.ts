@@ -25,14 +25,17 @@ export function normalizeName(raw: unknown, path = 'name'): string {
 /** A JSON object, at most 64 KiB serialized as UTF-8 and 32 levels deep (CONTRACT "Limits"). */
 export function validateMetadata(metadata: unknown, path = 'metadata'): Record<string, unknown> {
   if (!isPlainObject(metadata)) throw AppError.validation([{ path, message: 'must be a JSON object' }]);
+  // Before the size check: JSON.stringify writes Infinity as null, which would hide it.
+  if (!isStorableJson(metadata)) {
+    throw AppError.validation([
+      { path, message: 'must not contain U+0000, unpaired surrogates or numbers out of range' },
+    ]);
+  }
   if (jsonDepth(metadata) > METADATA_MAX_DEPTH) {
     throw AppError.validation([{ path, message: `must be nested at most ${METADATA_MAX_DEPTH} levels` }]);
   }
   if (Buffer.byteLength(JSON.stringify(metadata), 'utf8') > METADATA_MAX_BYTES) {
     throw AppError.validation([{ path, message: `must serialize to at most ${METADATA_MAX_BYTES} bytes` }]);
-  }
-  if (!isStorableJson(metadata)) {
-    throw AppError.validation([{ path, message: 'must not contain U+0000 or unpaired surrogates' }]);
   }
   return metadata;
 }

@@ -52,13 +52,19 @@ const UNPAIRED_SURROGATE = /\p{Cs}/u;
 export const isStorableText = (text: string): boolean =>
   !text.includes('\0') && !UNPAIRED_SURROGATE.test(text);
 
-/** Whether every string in a JSON value, keys included, can be stored. Iterative: no stack overflow. */
+/**
+ * Whether every string in a JSON value, keys included, can be stored, and every number is finite
+ * (`JSON.parse` turns `1e400` into Infinity, which JSON cannot carry back out). Iterative: no stack
+ * overflow.
+ */
 export function isStorableJson(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const current = stack.pop();
     if (typeof current === 'string') {
       if (!isStorableText(current)) return false;
+    } else if (typeof current === 'number') {
+      if (!Number.isFinite(current)) return false;
     } else if (Array.isArray(current)) {
       for (const item of current) stack.push(item);
     } else if (typeof current === 'object' && current !== null) {
