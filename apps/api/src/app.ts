@@ -41,6 +41,8 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
     onConstructorPoisoning: 'ignore',
     return503OnClosing: true,
     routerOptions: { maxParamLength: 200 },
+    // The reference answers at /docs itself (its plugin would redirect to /docs/ otherwise).
+    rewriteUrl: (request) => (request.url === '/docs' ? '/docs/' : (request.url ?? '/')),
     frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -80,6 +82,14 @@ export async function buildApp(container: Container): Promise<FastifyInstance> {
       components: {
         securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       },
+    },
+    // @fastify/swagger marks every request body required; restore without a body means "undelete".
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      const { openapiObject } = document;
+      const restore = openapiObject.paths?.[`${API_PREFIX}/resources/{id}/restore`]?.post;
+      if (restore?.requestBody && 'required' in restore.requestBody) restore.requestBody.required = false;
+      return openapiObject;
     },
   });
 

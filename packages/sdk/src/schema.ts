@@ -31,6 +31,24 @@ export interface paths {
                         };
                     };
                 };
+                /** @description INTERNAL */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description UPPER_SNAKE error code, see docs/ERRORS.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
+                        };
+                    };
+                };
             };
         };
         put?: never;
@@ -2602,7 +2620,7 @@ export interface paths {
             /** @description JSON Merge Patch (RFC 7396) */
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/merge-patch+json": {
                         metadata?: {
                             [key: string]: unknown;
                         } | null;
@@ -3480,7 +3498,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         version?: number;
@@ -4122,7 +4140,7 @@ export interface paths {
             };
             requestBody: {
                 content: {
-                    "application/json": {
+                    "application/merge-patch+json": {
                         disabled?: boolean;
                         role?: "admin" | "member" | "viewer";
                     };
@@ -5139,6 +5157,24 @@ export interface paths {
                         "application/json": {
                             /** @enum {string} */
                             status: "ok";
+                        };
+                    };
+                };
+                /** @description INTERNAL */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                /** @description UPPER_SNAKE error code, see docs/ERRORS.md */
+                                code: string;
+                                details?: {
+                                    [key: string]: unknown;
+                                };
+                                message: string;
+                            };
                         };
                     };
                 };

@@ -20,9 +20,13 @@ export type ResponseBody<P extends ApiPath, M extends HttpMethod, S extends numb
       : never
     : never;
 
-/** The JSON request body of `M P`. */
+/** The request body of `M P`: JSON, or a JSON Merge Patch document for PATCH. */
 export type RequestBody<P extends ApiPath, M extends HttpMethod> =
-  Operation<P, M> extends { requestBody: { content: { 'application/json': infer B } } } ? B : never;
+  Operation<P, M> extends { requestBody?: { content: { 'application/json': infer B } } }
+    ? B
+    : Operation<P, M> extends { requestBody?: { content: { 'application/merge-patch+json': infer B } } }
+      ? B
+      : never;
 
 /** The query parameters of `M P`. */
 export type QueryParams<P extends ApiPath, M extends HttpMethod> =

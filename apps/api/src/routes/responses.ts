@@ -17,6 +17,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 const withDescription = (schema: TSchema, description: string) => ({ ...schema, description });
 
+/** The contract's error body, described by its code, for each status. */
+export function errorResponses(statuses: number[]): Record<number, unknown> {
+  const out: Record<number, unknown> = {};
+  for (const status of statuses)
+    out[status] = withDescription(ErrorBody, ERROR_DESCRIPTIONS[status] ?? 'Error');
+  return out;
+}
+
 /**
  * Every operation documents its success and its errors (CONTRACT "Operations"): authenticated routes
  * get 401 and 429, every route 400 and 500, plus what the route itself can return.
@@ -31,10 +39,7 @@ export function responses(
   for (const [status, schema] of Object.entries(success)) {
     out[Number(status)] = schema ?? { type: 'null', description: 'No content' };
   }
-  for (const status of new Set([...base, ...errors])) {
-    out[status] = withDescription(ErrorBody, ERROR_DESCRIPTIONS[status] ?? 'Error');
-  }
-  return out;
+  return { ...out, ...errorResponses([...new Set([...base, ...errors])]) };
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];

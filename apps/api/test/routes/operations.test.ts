@@ -106,13 +106,24 @@ describe('operations: health, readiness and the API description', () => {
     expect(created?.properties).toHaveProperty('metadata');
   });
 
-  it('/docs renders the reference', async () => {
-    let response = await t.app.inject({ method: 'GET', url: '/docs' });
-    if (response.statusCode >= 300 && response.statusCode < 400) {
-      response = await t.app.inject({ method: 'GET', url: String(response.headers.location) });
+  it('/docs renders the reference without a redirect', async () => {
+    for (const url of ['/docs', '/docs/']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(200);
+      expect(response.headers['content-type']).toMatch(/text\/html/);
+      expect(response.body).toMatch(/<html/i);
     }
-    expect(response.statusCode).toBe(200);
-    expect(response.headers['content-type']).toMatch(/text\/html/);
-    expect(response.body).toMatch(/<html/i);
+  });
+
+  it('describes bodies as the server takes them: merge-patch for PATCH, restore without a body', () => {
+    for (const path of ['/api/v1/resources/{id}', '/api/v1/users/{id}']) {
+      const body = spec.paths[path]!.patch!.requestBody as { content: Record<string, unknown> };
+      expect(Object.keys(body.content), path).toEqual(['application/merge-patch+json']);
+    }
+    const restore = spec.paths['/api/v1/resources/{id}/restore']!.post!.requestBody as { required?: boolean };
+    expect(restore.required).toBe(false);
+    for (const path of ['/healthz', '/.well-known/jwks.json']) {
+      expect(Object.keys(spec.paths[path]!.get!.responses), path).toEqual(['200', '500']);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Container } from '../../container.ts';
+import { errorResponses } from '../responses.ts';
 
 const Check = Type.Object(
   { status: Type.String(), mode: Type.Optional(Type.String()) },
@@ -28,6 +29,9 @@ function queueCheck({ bus }: Container) {
     : { status: 'degraded', mode: 'amqp', detail: 'RabbitMQ unreachable; events wait in the outbox' };
 }
 
+/** Neither route takes input or credentials, so the only error they can answer is a 500. */
+const unexpectedError = errorResponses([500]);
+
 /** Operational routes at the root (CONTRACT "Operations"); /readyz alone answers outside the error shape. */
 export const opsRoutes =
   (container: Container): FastifyPluginAsyncTypebox =>
@@ -35,7 +39,10 @@ export const opsRoutes =
     app.get(
       '/healthz',
       {
-        schema: { tags: ['operations'], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+        schema: {
+          tags: ['operations'],
+          response: { 200: Type.Object({ status: Type.Literal('ok') }), ...unexpectedError },
+        },
       },
       async () => ({ status: 'ok' as const }),
     );
@@ -68,6 +75,7 @@ export const opsRoutes =
           tags: ['operations'],
           response: {
             200: Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) }),
+            ...unexpectedError,
           },
         },
       },

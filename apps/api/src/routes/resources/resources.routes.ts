@@ -151,6 +151,7 @@ export const resourcesRoutes =
       {
         preValidation: requireMediaType(MERGE_PATCH_TYPE),
         schema: {
+          consumes: [MERGE_PATCH_TYPE],
           tags,
           security,
           summary: 'JSON Merge Patch (application/merge-patch+json) of name and metadata',

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { AdminUser, IdParams, Page, PageQuery, User, UserPatchBody } from '@ledgerbase/contracts';
 import type { Container } from '../../container.ts';
 import { actorOf } from '../../plugins/authentication.ts';
-import { JSON_TYPE, MERGE_PATCH_TYPE, requireMediaType } from '../../plugins/body-parsers.ts';
+import { MERGE_PATCH_TYPE, requireMediaType } from '../../plugins/body-parsers.ts';
 import { responses, bearerSecurity as security } from '../responses.ts';
 
 const tags = ['users'];
@@ -34,12 +34,10 @@ export const usersRoutes =
     app.patch(
       '/users/:id',
       {
-        // PATCH everywhere takes merge-patch; plain JSON is accepted here too since the body is flat.
-        preValidation: async (request) => {
-          const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-          if (type !== MERGE_PATCH_TYPE) await requireMediaType(JSON_TYPE)(request);
-        },
+        // CONTRACT "Conventions": PATCH takes application/merge-patch+json, any other type is a 415.
+        preValidation: requireMediaType(MERGE_PATCH_TYPE),
         schema: {
+          consumes: [MERGE_PATCH_TYPE],
           tags,
           security,
           summary:
