@@ -64,6 +64,10 @@ describe('auth: accounts and sessions', () => {
       201,
     );
     expectValidation(await register({ email: uniqueEmail(), password: 'x'.repeat(257), name: 'A' }));
+    // Characters are code points: 6 emoji are 6 characters (12 UTF-16 units), 256 emoji are 256.
+    expectValidation(await register({ email: uniqueEmail(), password: '🔑'.repeat(6), name: 'A' }));
+    const emoji = await register({ email: uniqueEmail(), password: '🔑'.repeat(256), name: 'A' });
+    expect(emoji.statusCode, emoji.body).toBe(201);
     expectValidation(await register({ email: 'not-an-email', password: PASSWORD, name: 'A' }));
     expectValidation(await register({ email: uniqueEmail(), password: PASSWORD }));
     expectValidation(await register({ email: uniqueEmail(), password: PASSWORD, name: '   ' }));

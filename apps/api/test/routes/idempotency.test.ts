@@ -1,4 +1,6 @@
+import { sql } from '@ledgerbase/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEST_DB_MODE } from '../../../../test/database.ts';
 import {
   as,
   auditRows,
@@ -126,4 +128,28 @@ describe('idempotency: POST /resources with Idempotency-Key', () => {
     await call({ method: 'POST', url: RESOURCES, payload: { name: 'twice' } });
     expect(await countOwned(alice.userId, 'twice')).toBe(2);
   });
+
+  // Two transactions at once on one database: PGlite runs one at a time, so PostgreSQL only.
+  if (TEST_DB_MODE === 'postgres')
+    it('answers 409 at once while the first request with the key is still in flight', async () => {
+      const key = `inflight-${crypto.randomUUID()}`;
+      const first = await t.container.database.db.startTransaction().execute();
+      try {
+        // The first request's claim, not committed yet: exactly what an in-flight twin holds.
+        await sql`
+          INSERT INTO idempotency_keys (owner_id, key, request_hash, status_code, response_body, created_at, expires_at)
+          VALUES (${alice.userId}::uuid, ${key}, 'in-flight', 201, '{}'::jsonb, now(), now() + interval '1 day')`.execute(
+          first,
+        );
+        const started = Date.now();
+        expectError(await post(call, key, { name: 'twin' }), 409, 'CONFLICT');
+        expect(Date.now() - started).toBeLessThan(1000);
+      } finally {
+        await first.rollback().execute();
+      }
+      // The first never committed: the key is free again and the next request creates.
+      const created = await post(call, key, { name: 'twin' });
+      expect(created.statusCode).toBe(201);
+      expect(await countOwned(alice.userId, 'twin')).toBe(1);
+    });
 });

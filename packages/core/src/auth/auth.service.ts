@@ -57,7 +57,9 @@ export function createAuthService(deps: AuthServiceDeps) {
   }
 
   function validatePassword(password: string): void {
-    if (password.length < deps.passwordMinLength || password.length > PASSWORD_MAX_LENGTH) {
+    // Characters are code points, as for names: an emoji is one character, not two UTF-16 units.
+    const length = [...password].length;
+    if (length < deps.passwordMinLength || length > PASSWORD_MAX_LENGTH) {
       throw AppError.validation([
         {
           path: 'password',

@@ -25,9 +25,9 @@ type Input = {
 
 /**
  * The key, the resource and its audit entry commit in one transaction, so a replay always returns
- * what was written and a failed write leaves no key behind. A second request with the same key waits
- * on the first one's row lock and then replays it; if the wait exceeds the lock timeout the first is
- * still in flight and the caller gets 409.
+ * what was written and a failed write leaves no key behind. A second request with the same key that
+ * finds the first one's claim uncommitted gets 409 at once (CONTRACT: "first still in flight → 409");
+ * once the first has committed, it replays it.
  */
 export async function createIdempotentResource(
   { db, clock }: { db: Db; clock: Clock },
@@ -39,7 +39,8 @@ export async function createIdempotentResource(
     try {
       const resource = await db.transaction().execute(async (trx) => {
         const tx = trx as unknown as Db;
-        await sql`SET LOCAL lock_timeout = '5s'`.execute(tx);
+        // Only the claim may not wait: the in-flight twin holds the key's row until it commits.
+        await sql`SET LOCAL lock_timeout = '1ms'`.execute(tx);
         const resource = toResource({ ...input.row, deleted_at: null });
         const claimed = await claimIdempotencyKey(tx, {
           ownerId,
@@ -51,6 +52,7 @@ export async function createIdempotentResource(
           expiresAt: new Date(input.row.created_at.getTime() + IDEMPOTENCY_TTL_MS),
         });
         if (!claimed) throw new KeyTaken();
+        await sql`SET LOCAL lock_timeout = 0`.execute(tx);
         return toResource(await insertResourceWithAudit(tx, input.row, input.entry));
       });
       return { resource, replayed: false };
