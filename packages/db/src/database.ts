@@ -66,6 +66,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     ping: async () => {
       await sql`select 1`.execute(db);
     },
-    close: () => db.destroy(),
+    // Kysely only closes a driver it has used: a handle closed before its first query would leave
+    // PGlite open, holding DATA_DIR (postmaster.pid) until the process exits.
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
   };
 }
