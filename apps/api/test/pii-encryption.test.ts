@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../../test/database.ts';
 import { buildApp } from '../src/app.ts';
 import { buildContainer } from '../src/container.ts';
+import { patchUser } from './access-helpers.ts';
 import {
   as,
   createTestApp,
@@ -114,14 +115,7 @@ describe('PII encryption at rest', () => {
       cursor = page.json().nextCursor;
     } while (cursor);
     expect(seen.find((u) => u.id === session.userId)).toMatchObject({ email, name });
-    const patched = await as(
-      t.app,
-      admin,
-    )({
-      method: 'PATCH',
-      url: `/api/v1/users/${session.userId}`,
-      payload: { role: 'viewer' },
-    });
+    const patched = await patchUser(as(t.app, admin), session.userId, { role: 'viewer' });
     expect(patched.json()).toMatchObject({ id: session.userId, email, name, role: 'viewer' });
   });
 });

@@ -164,6 +164,45 @@ describe('resources: reads, writes and preconditions', () => {
     expect(cleared.json()).toMatchObject({ name: 'renamed', metadata: {}, version: 4 });
   });
 
+  it('a PUT or PATCH that changes nothing writes no version and no audit entry', async () => {
+    const created = await createResource(call, { name: 'steady', metadata: { a: 1, b: { c: [1, 2] } } });
+    const url = `${RESOURCES}/${created.id}`;
+    const unchanged = [
+      await call({ method: 'PATCH', url, headers: MERGE_PATCH, payload: '{}' }),
+      await call({ method: 'PATCH', url, headers: MERGE_PATCH, payload: '{"metadata":{"a":1}}' }),
+      // Same document, other key order and padding: still nothing to record.
+      await call({ method: 'PUT', url, payload: { metadata: { b: { c: [1, 2] }, a: 1 }, name: ' steady ' } }),
+      await call({
+        method: 'PUT',
+        url,
+        headers: { 'if-match': '"1"' },
+        payload: { name: 'steady', metadata: created.metadata },
+      }),
+    ];
+    for (const response of unchanged) {
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.headers.etag).toBe('"1"');
+      expect(response.json()).toEqual(created);
+    }
+    expect(await auditRows(t, created.id)).toHaveLength(1);
+    // A stale If-Match is still refused, change or no change.
+    const changed = await call({
+      method: 'PATCH',
+      url,
+      headers: MERGE_PATCH,
+      payload: '{"metadata":{"a":2}}',
+    });
+    expect(changed.json()).toMatchObject({ version: 2, metadata: { a: 2 } });
+    const stale = await call({
+      method: 'PUT',
+      url,
+      headers: { 'if-match': '"1"' },
+      payload: { name: 'steady' },
+    });
+    expectError(stale, 412, 'PRECONDITION_FAILED');
+    expect(await auditRows(t, created.id)).toHaveLength(2);
+  });
+
   it('DELETE is soft: 204, then 404 everywhere, hidden from lists; restore brings it back', async () => {
     const resource = await createResource(call, { name: 'to delete' });
     const url = `${RESOURCES}/${resource.id}`;

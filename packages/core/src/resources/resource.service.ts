@@ -58,6 +58,9 @@ const documentOf = (row: Pick<ResourceRow, 'name' | 'metadata'>): ResourceDocume
   metadata: row.metadata,
 });
 
+const sameDocument = (row: ResourceRow, document: ResourceDocument): boolean =>
+  canonicalJson(documentOf(row)) === canonicalJson(document);
+
 /** `If-Match` per RFC 9110 §13.1.1: strong comparison, `*` matches any current representation. */
 function checkIfMatch(ifMatch: string | undefined, row: ResourceRow): void {
   if (ifMatch === undefined) return;
@@ -166,9 +169,15 @@ export function createResourceService({
    */
   async function mutate(ctx: RequestContext, id: string, pre: Precondition, mutation: Mutation) {
     assertScope(ctx.actor, 'resources:write');
-    const write = async (executor: Db, row: ResourceRow) => {
+    /** `fresh`: `row` was just read from the database, not taken from this process's hints. */
+    const write = async (executor: Db, row: ResourceRow, fresh: boolean) => {
       checkIfMatch(pre.ifMatch, row);
       const { document, deleted } = mutation.next(row);
+      // An update that changes nothing is not a change: no new version, no audit entry, no event
+      // (CONTRACT: version "grows by one per change"). Only a fresh read may vouch for "nothing".
+      if (mutation.action === 'update' && !deleted && sameDocument(row, document)) {
+        return fresh ? { row, unchanged: true } : undefined;
+      }
       const now = clock.now();
       const entry = newEntry(
         ctx,
@@ -187,36 +196,40 @@ export function createResourceService({
         { id, expectedVersion: row.version, ...document, deleted, updatedAt: now, headHash: entry.hash },
         entry,
       );
-      if (written) hints.set(id, written);
-      return written;
+      if (!written) return undefined;
+      hints.set(id, written);
+      return { row: written, unchanged: false };
     };
     const attempt = async (executor: Db, lock: boolean) => {
       const row = await repo.findAnyResource(executor, id, lock);
-      return write(executor, await checkForWrite(executor, ctx.actor, row, mutation.allow, mutation.state));
+      const checked = await checkForWrite(executor, ctx.actor, row, mutation.allow, mutation.state);
+      return write(executor, checked, true);
     };
+    const done = (result: { row: ResourceRow; unchanged: boolean }) =>
+      result.unchanged ? toResource(result.row) : committed(result.row);
 
     // The last row this process saw is a free first guess: the compare-and-set on `version` proves
     // it current, and any doubt (stale, precondition, permission) falls through to a real read.
     const hint = hints.get(id);
     if (hint && !needsGrantLookup(ctx.actor, { ownerId: hint.owner_id })) {
-      const written = await tryHint(ctx.actor, hint, mutation, (row) => write(db, row));
-      if (written) return committed(written);
+      const written = await tryHint(ctx.actor, hint, mutation, (row) => write(db, row, false));
+      if (written) return done(written);
     }
     for (let i = 0; i < OPTIMISTIC_ATTEMPTS; i++) {
-      const row = await attempt(db, false);
-      if (row) return committed(row);
+      const result = await attempt(db, false);
+      if (result) return done(result);
     }
-    const row = await db.transaction().execute((trx) => attempt(trx as unknown as Db, true));
-    if (!row) throw new AppError('CONFLICT', 'The resource is changing too fast; try again');
-    return committed(row);
+    const result = await db.transaction().execute((trx) => attempt(trx as unknown as Db, true));
+    if (!result) throw new AppError('CONFLICT', 'The resource is changing too fast; try again');
+    return done(result);
   }
 
-  async function tryHint(
+  async function tryHint<T>(
     actor: Actor,
     hint: ResourceRow,
     mutation: Mutation,
-    write: (row: ResourceRow) => Promise<ResourceRow | undefined>,
-  ): Promise<ResourceRow | undefined> {
+    write: (row: ResourceRow) => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     try {
       return await write(await checkForWrite(db, actor, hint, mutation.allow, mutation.state));
     } catch (error) {
