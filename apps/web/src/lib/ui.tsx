@@ -1,6 +1,6 @@
 // Small building blocks shared by every page, so loading, empty and error states look and
 // sound (to screen readers) the same everywhere.
-import { Component, type ReactNode, useEffect, useRef, useState } from 'react';
+import { Component, type ReactNode, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { describeError } from './errors.ts';
 import { formatDateTime, formatRelative } from './format.ts';
 import { hasNavigated } from './router.tsx';
@@ -195,6 +195,47 @@ export function ConfirmButton({
         Cancel
       </button>
     </span>
+  );
+}
+
+/**
+ * A wide table scrolls sideways inside this box on narrow screens. Keyboard users must be able to
+ * scroll it too (WCAG 2.1.1; axe's scrollable-region-focusable), so while it overflows the box is
+ * a named region in the tab order; while it fits it stays out of the way.
+ */
+export function TableScroll({
+  label,
+  className = '',
+  children,
+}: {
+  label: string;
+  className?: string;
+  children: ReactNode;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+  // One element whatever the width (swapping tags would remount the table): the attributes change.
+  return (
+    // biome-ignore lint/a11y/useAriaPropsSupportedByRole: the label comes with role="region", set in the same condition
+    <div
+      ref={box}
+      className={`table-wrap ${className}`.trim()}
+      role={scrolls ? 'region' : undefined}
+      aria-label={scrolls ? label : undefined}
+      tabIndex={scrolls ? 0 : undefined}
+    >
+      {children}
+    </div>
   );
 }
 

@@ -1,7 +1,7 @@
-// Resource list (paging, search, sort, metadata filter), delete and undo, live updates, silent
-// token refresh, keyboard entry, and the main pages at phone width.
+// Resource list (paging, search, sort, metadata filter), delete and undo, silent token refresh and
+// keyboard entry. Live updates are part of the core journey; phone widths of the accessibility one.
 import type { Browser, Page } from 'playwright-core';
-import { type Harness, journey } from './harness.ts';
+import { type Account, DESKTOP, type Harness, journey, withContext } from './harness.ts';
 
 const count = (page: Page, n: number, atLeast = false) =>
   page.waitForFunction(
@@ -13,133 +13,90 @@ const count = (page: Page, n: number, atLeast = false) =>
   );
 
 export async function listJourney(h: Harness, browser: Browser): Promise<void> {
-  const email = `bob${Date.now()}@example.com`;
-  const password = 'another long passphrase';
-  await h.api('POST', '/auth/register', { email, password, name: 'Bob Builder' });
-  const login = await h.api<{ accessToken: string }>('POST', '/auth/login', { email, password });
-  const token = login.body.accessToken;
+  const { email, password, token } = await h.member('Bob Builder');
   for (let i = 1; i <= 25; i++) {
     const metadata = { n: i, even: i % 2 === 0, status: i % 3 === 0 ? 'paid' : 'open' };
     await h.api('POST', '/resources', { name: `Item ${String(i).padStart(2, '0')}`, metadata }, token);
   }
   await h.api('POST', '/resources', { name: '100% off_sale', metadata: { n: '1' } }, token);
 
-  const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
-  const page = await context.newPage();
-  await journey(h, 'list', page, async () => {
-    await page.goto(`${h.base}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill('not the password');
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('alert').waitFor();
-    h.check(
-      'a failed sign-in shows the API message',
-      ((await page.getByRole('alert').textContent()) ?? '').length > 0,
-    );
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await count(page, 20);
-    await page.getByRole('button', { name: 'Load more' }).click();
-    await count(page, 26);
-    h.check(
-      'cursor paging loads the rest',
-      (await page.getByRole('button', { name: 'Load more' }).count()) === 0,
-    );
-    await h.audit(page, 'resource list');
-    await h.shot(page, 'desktop-list');
-
-    await page.getByLabel('Search by name').fill('100%');
-    await count(page, 1);
-    h.check(
-      'search treats % literally',
-      (await page.locator('.resource-name').first().textContent()) === '100% off_sale',
-    );
-    await page.getByLabel('Search by name').fill('');
-    await count(page, 20, true);
-    await page.getByLabel('Sort').selectOption('-name');
-    await page.waitForFunction(() => document.querySelector('.resource-name')?.textContent === 'Item 25');
-    h.check('sort by name descending', true);
-    const filter = page.getByLabel('Metadata contains (JSON)');
-    await filter.fill('{"status": "paid", "even": true}');
-    await filter.press('Enter');
-    await count(page, 4);
-    await filter.fill('{"n": "1"}');
-    await filter.press('Enter');
-    await count(page, 1);
-    h.check('metadata filter is typed containment', true);
-    await page.getByRole('button', { name: 'Clear filters' }).click();
-    await count(page, 20, true);
-
-    await page.getByRole('link', { name: 'Item 25' }).click();
-    await page.getByRole('button', { name: 'Delete' }).click();
-    await page.getByRole('button', { name: 'Delete it' }).click();
-    await page.getByRole('heading', { name: 'Recently deleted' }).waitFor();
-    h.check(
-      'deleted resource leaves the list',
-      (await page.getByRole('link', { name: 'Item 25' }).count()) === 0,
-    );
-    await page.locator('.recently-deleted').getByRole('button', { name: 'Restore' }).click();
-    await page.getByRole('link', { name: 'Item 25' }).waitFor();
-    h.check('restore brings it back', true);
-
-    await liveUpdates(h, page, token);
-    await silentRefresh(h, page);
-
-    await page.goto(`${h.base}/resources`);
-    await page.getByRole('heading', { name: 'Resources' }).waitFor();
-    await page.keyboard.press('Tab');
-    const first = await page.evaluate(() => document.activeElement?.textContent);
-    h.check('the first Tab reaches "Skip to content"', first === 'Skip to content');
+  await withContext(browser, DESKTOP, async (context) => {
+    const page = await context.newPage();
+    await journey(h, 'list', page, () => steps(h, page, { email, password }, token));
   });
-  await context.close();
-  await phone(h, browser, email, password);
 }
 
-/** Uses the real /events when the server has it, else a scripted stream (parser, reconnect, Last-Event-ID). */
-async function liveUpdates(h: Harness, page: Page, token: string): Promise<void> {
-  const probe = await fetch(`${h.base}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
-  await probe.body?.cancel();
-  const list = await h.api<{ data: { id: string; version: number }[] }>(
-    'GET',
-    '/resources?limit=1',
-    undefined,
-    token,
+async function steps(h: Harness, page: Page, { email, password }: Account, token: string): Promise<void> {
+  await page.goto(`${h.base}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').waitFor();
+  h.check(
+    'a failed sign-in shows the API message',
+    ((await page.getByRole('alert').textContent()) ?? '').length > 0,
   );
-  const target = list.body.data[0];
-  if (!target) throw new Error('no resource to update');
-  if (probe.status === 200) {
-    await page.goto(`${h.base}/resources`);
-    await page.locator('.live-live').waitFor();
-    await h.api('PUT', `/resources/${target.id}`, { name: 'Renamed elsewhere', metadata: {} }, token);
-    await page.getByRole('link', { name: 'Renamed elsewhere' }).waitFor({ timeout: 10_000 });
-    h.check('a change made through the API appears live', true);
-    return;
-  }
-  const lastIds: (string | null)[] = [];
-  await page.route('**/api/v1/events', async (route) => {
-    lastIds.push(route.request().headers()['last-event-id'] ?? null);
-    if (lastIds.length > 1)
-      return route.fulfill({ status: 404, contentType: 'application/json', body: '{}' });
-    const resource = { ...target, name: 'Renamed live', version: target.version + 1 };
-    const data = {
-      type: 'resource.updated',
-      resourceId: target.id,
-      version: resource.version,
-      actorId: 'other',
-      occurredAt: new Date().toISOString(),
-      resource,
-    };
-    const body = `: hi\r\n\r\nid: 42\r\nevent: resource.updated\r\ndata: ${JSON.stringify(data)}\r\n\r\n`;
-    return route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body });
-  });
-  await page.reload();
-  // The scripted change never happened on the server, so the list's refetch undoes it: the
-  // notice is what proves the event was parsed and applied.
-  await page.getByText('“Renamed live” was updated elsewhere').waitFor();
-  h.check('an SSE event is parsed and announced (scripted stream)', true);
-  await page.waitForTimeout(2500);
-  h.check('reconnects with Last-Event-ID and goes quiet on 404', lastIds.join() === ',42', lastIds.join());
-  await page.unroute('**/api/v1/events');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await count(page, 20);
+  await page.getByRole('button', { name: 'Load more' }).click();
+  await count(page, 26);
+  h.check(
+    'cursor paging loads the rest',
+    (await page.getByRole('button', { name: 'Load more' }).count()) === 0,
+  );
+  await h.shot(page, 'desktop-list');
+
+  await page.getByLabel('Search by name').fill('100%');
+  await count(page, 1);
+  h.check(
+    'search treats % literally',
+    (await page.locator('.resource-name').first().textContent()) === '100% off_sale',
+  );
+  await page.getByLabel('Search by name').fill('');
+  await count(page, 20, true);
+  await page.getByLabel('Sort').selectOption('-name');
+  await page.waitForFunction(() => document.querySelector('.resource-name')?.textContent === 'Item 25');
+  const sorted = await page.locator('.resource-name').allTextContents();
+  h.check(
+    'sort by name descending',
+    sorted.slice(0, 3).join() === 'Item 25,Item 24,Item 23',
+    sorted.slice(0, 3).join(),
+  );
+  const filter = page.getByLabel('Metadata contains (JSON)');
+  await filter.fill('{"status": "paid", "even": true}');
+  await filter.press('Enter');
+  await count(page, 4);
+  await filter.fill('{"n": "1"}');
+  await filter.press('Enter');
+  await count(page, 1);
+  h.check(
+    'metadata filter is typed containment ("1" matches the string, not the number)',
+    (await page.locator('.resource-name').first().textContent()) === '100% off_sale',
+  );
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await count(page, 20, true);
+
+  await page.getByRole('link', { name: 'Item 25' }).click();
+  await page.getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Delete it' }).click();
+  await page.getByRole('heading', { name: 'Recently deleted' }).waitFor();
+  h.check(
+    'deleted resource leaves the list',
+    (await page.getByRole('link', { name: 'Item 25' }).count()) === 0,
+  );
+  await page.locator('.recently-deleted').getByRole('button', { name: 'Restore' }).click();
+  await page.getByRole('link', { name: 'Item 25' }).waitFor();
+  const back = await h.api<{ data: { name: string }[] }>('GET', '/resources?q=Item%2025', undefined, token);
+  h.check('restore brings it back', back.body.data.length === 1, JSON.stringify(back.body));
+
+  await silentRefresh(h, page);
+
+  await page.goto(`${h.base}/resources`);
+  await page.getByRole('heading', { name: 'Resources' }).waitFor();
+  await page.keyboard.press('Tab');
+  const first = await page.evaluate(() => document.activeElement?.textContent);
+  h.check('the first Tab reaches "Skip to content"', first === 'Skip to content');
 }
 
 async function silentRefresh(h: Harness, page: Page): Promise<void> {
@@ -162,31 +119,4 @@ async function silentRefresh(h: Harness, page: Page): Promise<void> {
   h.check('a 401 refreshes silently once and retries', refreshes === 1 && rejected, String(refreshes));
   await page.unroute('**/api/v1/resources?*');
   h.check('nothing is kept in localStorage', (await page.evaluate(() => localStorage.length)) === 0);
-}
-
-async function phone(h: Harness, browser: Browser, email: string, password: string): Promise<void> {
-  const context = await browser.newContext({
-    viewport: { width: 375, height: 812 },
-    isMobile: true,
-    hasTouch: true,
-  });
-  const page = await context.newPage();
-  await journey(h, 'phone', page, async () => {
-    await page.goto(`${h.base}/login`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('.resource-card').first().waitFor();
-    await h.audit(page, 'phone list');
-    await h.shot(page, 'phone-list');
-    await page.locator('.resource-name').first().click();
-    await page.locator('.facts').waitFor();
-    await h.audit(page, 'phone detail');
-    await h.shot(page, 'phone-detail');
-    await page.getByRole('link', { name: 'History' }).click();
-    await page.locator('.timeline-entry').first().waitFor();
-    await h.audit(page, 'phone history');
-    await h.shot(page, 'phone-history');
-  });
-  await context.close();
 }

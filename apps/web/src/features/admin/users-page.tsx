@@ -10,6 +10,7 @@ import {
   Loading,
   NotAvailable,
   PageHeader,
+  TableScroll,
   Time,
 } from '../../lib/ui.tsx';
 import { useUser } from '../auth/auth-context.tsx';
@@ -115,7 +116,7 @@ export function UsersPage() {
       {users.isError ? <ErrorAlert error={users.error} onRetry={() => void users.refetch()} /> : null}
       {users.isSuccess && rows.length === 0 ? <EmptyState title="No users." /> : null}
       {rows.length > 0 ? (
-        <div className="card table-wrap">
+        <TableScroll label="Users" className="card">
           <table>
             <caption className="visually-hidden">Users</caption>
             <thead>
@@ -132,7 +133,7 @@ export function UsersPage() {
               ))}
             </tbody>
           </table>
-        </div>
+        </TableScroll>
       ) : null}
       {users.hasNextPage ? (
         <div className="load-more">

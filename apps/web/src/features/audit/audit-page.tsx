@@ -3,7 +3,15 @@ import { AUDIT_ACTIONS, type AuditAction, type AuditQuery, api } from '../../lib
 import { isApiStatus } from '../../lib/errors.ts';
 import { shortId } from '../../lib/format.ts';
 import { Link, useSearchParams } from '../../lib/router.tsx';
-import { EmptyState, ErrorAlert, Loading, NotAvailable, PageHeader, Time } from '../../lib/ui.tsx';
+import {
+  EmptyState,
+  ErrorAlert,
+  Loading,
+  NotAvailable,
+  PageHeader,
+  TableScroll,
+  Time,
+} from '../../lib/ui.tsx';
 import { useUser } from '../auth/auth-context.tsx';
 import { AuditFilters } from './audit-filters.tsx';
 import { VerifyAudit } from './verify-audit.tsx';
@@ -57,7 +65,7 @@ export function AuditPage() {
         {audit.isError ? <ErrorAlert error={audit.error} onRetry={() => void audit.refetch()} /> : null}
         {audit.isSuccess && entries.length === 0 ? <EmptyState title="No audit entries match." /> : null}
         {entries.length > 0 ? (
-          <div className="card table-wrap">
+          <TableScroll label="Audit entries table" className="card">
             <table>
               <caption className="visually-hidden">
                 Audit entries, newest page first as the server returns them
@@ -95,7 +103,7 @@ export function AuditPage() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </TableScroll>
         ) : null}
         {audit.hasNextPage ? (
           <div className="load-more">

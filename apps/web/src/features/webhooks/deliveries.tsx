@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { api } from '../../lib/api.ts';
-import { ErrorAlert, Loading, Time } from '../../lib/ui.tsx';
+import { ErrorAlert, Loading, TableScroll, Time } from '../../lib/ui.tsx';
 
 const text = (value: string | number | null): string => (value === null ? '—' : String(value));
 
@@ -15,7 +15,7 @@ export function Deliveries({ webhookId }: { webhookId: string }) {
   const rows = deliveries.data.data;
   if (rows.length === 0) return <p className="muted small">No deliveries yet.</p>;
   return (
-    <div className="table-wrap">
+    <TableScroll label="Recent deliveries">
       <table>
         <caption className="visually-hidden">Recent deliveries</caption>
         <thead>
@@ -41,6 +41,6 @@ export function Deliveries({ webhookId }: { webhookId: string }) {
           ))}
         </tbody>
       </table>
-    </div>
+    </TableScroll>
   );
 }
