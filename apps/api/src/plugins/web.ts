@@ -17,5 +17,12 @@ export async function installWeb(app: FastifyInstance, distDir: string): Promise
   await app.register(fastifyStatic, { root: distDir, prefix: '/', wildcard: false, index: ['index.html'] });
 }
 
-export const isSpaRoute = (method: string, url: string) =>
-  method === 'GET' && !/^\/(api|\.well-known|healthz|readyz|metrics|openapi\.json|docs)(\/|\?|$)/.test(url);
+/**
+ * The console's own client-side routes (apps/web/src/routes/routes.tsx), which a reload or a shared
+ * link asks the server for. Anything else unknown is a real 404 in the error shape, and so is a file
+ * that is not there (a segment with a dot).
+ */
+const CLIENT_ROUTE =
+  /^\/(?:(?:login|register|audit|api-keys|webhooks)|(?:resources|admin)(?:\/[^./?]+)*)?\/?(?:\?.*)?$/;
+
+export const isSpaRoute = (method: string, url: string) => method === 'GET' && CLIENT_ROUTE.test(url);
