@@ -112,7 +112,6 @@ describe('history: one audit entry per change, replayable and chained', () => {
         'prevHash',
         'requestId',
         'resourceId',
-        'traceId',
         'version',
       ]);
       expect(entry).toMatchObject({ resourceId: id, actorId: alice.userId, actorType: 'user' });

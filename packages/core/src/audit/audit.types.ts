@@ -11,8 +11,8 @@ export type AuditEntry = {
   changes: unknown[];
   version: number;
   requestId: string | null;
-  /** W3C trace id of the request (from `traceparent`), or null. */
-  traceId: string | null;
+  /** W3C trace id of the request (from `traceparent`); absent (or null) when there was none. */
+  traceId?: string | null;
   createdAt: string;
   hash: string;
   prevHash: string | null;
@@ -43,7 +43,8 @@ export function toAuditEntry(row: AuditLogRow): AuditEntry {
     changes: row.changes,
     version: row.version,
     requestId: row.request_id,
-    traceId: row.trace_id ?? null,
+    // Only when the request had one: an untraced entry has exactly the contract's fields.
+    ...(row.trace_id ? { traceId: row.trace_id } : {}),
     createdAt: row.created_at.toISOString(),
     hash: row.hash,
     prevHash: row.prev_hash,
