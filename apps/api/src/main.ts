@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@ledgerbase/platform';
+import { loadConfigOrExit } from '@ledgerbase/platform';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app.ts';
 import { buildContainer } from './container.ts';
@@ -11,16 +11,7 @@ import { telemetry } from './instrument.ts';
  * `npm run start:worker` instead, any number of copies.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const container = await buildContainer(config);
   const app = await buildApp(container);
   // The worker runs the relay, webhook deliveries and the scheduled jobs (audit seals, retention).

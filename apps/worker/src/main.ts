@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '@ledgerbase/platform';
+import { loadConfigOrExit } from '@ledgerbase/platform';
 import closeWithGrace from 'close-with-grace';
 import { buildWorkerContainer } from './container.ts';
 
@@ -8,16 +8,7 @@ import { buildWorkerContainer } from './container.ts';
  * queue), webhook attempts in flight complete. A second signal exits at once.
  */
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   if (!config.databaseUrl) {
     process.stderr.write('Invalid configuration: DATABASE_URL must be set for a separate worker\n');
     process.exit(1);
