@@ -1,6 +1,7 @@
 import type { Db, UserRow, UserUpdate } from '@ledgerbase/db';
 import { ConfigError } from '@ledgerbase/platform';
 import type { KeyRing } from '../crypto/key-ring.ts';
+import { rewriteInBatches } from '../shared/batches.ts';
 import {
   countUsersNeedingPii,
   findUserByEmailIndex,
@@ -79,28 +80,23 @@ export function createUserStore(ring: KeyRing) {
     let remaining = total;
     // A row skipped by one pass (updated concurrently, or locked by another instance) gets another.
     for (let pass = 0; pass < 3 && remaining > 0; pass++) {
-      let after: string | undefined;
-      for (;;) {
-        const rows = await db.transaction().execute(async (trx) => {
-          const tx = trx as unknown as Db;
-          const locked = await lockUsersNeedingPii(tx, { ...filter, after, limit: batchSize });
-          for (const row of locked) {
-            const user = decrypt(row);
-            try {
-              await setUserPii(tx, row.id, seal(row.id, user.email, user.name));
-            } catch (error) {
-              if (!isUniqueViolation(error)) throw error;
-              throw new Error(`user ${row.id} has the same email as another user; resolve it, then retry`);
-            }
+      await rewriteInBatches(db, {
+        lock: (tx, after) => lockUsersNeedingPii(tx, { ...filter, after, limit: batchSize }),
+        rewrite: async (tx, row) => {
+          const user = decrypt(row);
+          try {
+            await setUserPii(tx, row.id, seal(row.id, user.email, user.name));
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+            throw new Error(`user ${row.id} has the same email as another user; resolve it, then retry`);
           }
-          return locked;
-        });
-        if (rows.length === 0) break;
-        after = rows.at(-1)?.id;
-        rewritten += rows.length;
-        batches += 1;
-        options.onProgress?.({ batch: batches, rows: rows.length, done: rewritten, total });
-      }
+        },
+        onBatch: (rows) => {
+          rewritten += rows;
+          batches += 1;
+          options.onProgress?.({ batch: batches, rows, done: rewritten, total });
+        },
+      });
       remaining = await countUsersNeedingPii(db, filter);
     }
     return { rewritten, batches, remaining, total };

@@ -1,6 +1,7 @@
 import type { Db } from '@ledgerbase/db';
 import { ConfigError } from '@ledgerbase/platform';
 import type { KeyRing } from '../crypto/key-ring.ts';
+import { rewriteInBatches } from '../shared/batches.ts';
 import { secretContext } from './webhook.types.ts';
 import {
   countWebhookSecretsNotUnder,
@@ -33,22 +34,13 @@ export function createWebhookSecretKeys(ring: KeyRing) {
     async rotate(db: Db, options: { batchSize?: number } = {}): Promise<SecretRotationResult> {
       const limit = options.batchSize ?? 500;
       const keyId = ring.activeKeyId;
-      let rewritten = 0;
-      let after: string | undefined;
-      for (;;) {
-        const batch = await db.transaction().execute(async (trx) => {
-          const tx = trx as unknown as Db;
-          const rows = await lockWebhookSecretsNotUnder(tx, { keyId, after, limit });
-          for (const row of rows) {
-            const context = secretContext(row.id);
-            await setWebhookSecret(tx, row.id, ring.encrypt(ring.decrypt(row.secret, context), context));
-          }
-          return rows;
-        });
-        if (batch.length === 0) break;
-        rewritten += batch.length;
-        after = batch.at(-1)?.id;
-      }
+      const { rows: rewritten } = await rewriteInBatches(db, {
+        lock: (tx, after) => lockWebhookSecretsNotUnder(tx, { keyId, after, limit }),
+        rewrite: (tx, row) => {
+          const context = secretContext(row.id);
+          return setWebhookSecret(tx, row.id, ring.encrypt(ring.decrypt(row.secret, context), context));
+        },
+      });
       return { rewritten, remaining: await countWebhookSecretsNotUnder(db, keyId) };
     },
   };
