@@ -2,6 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { expect } from 'vitest';
 import {
   API,
+  as,
   type Call,
   createTestApp,
   login,
@@ -56,6 +57,11 @@ export async function createAppWithAdmin(
   const adminEmail = uniqueEmail();
   const t = await createTestApp({ ADMIN_EMAIL: adminEmail, ADMIN_PASSWORD: PASSWORD, ...env });
   return { t, admin: await login(t.app, adminEmail) };
+}
+
+/** Makes `user` a viewer through the admin API, as an operator would. */
+export async function makeViewer(t: TestApp, admin: Session, user: Session): Promise<void> {
+  expect((await patchUser(as(t.app, admin), user.userId, { role: 'viewer' })).statusCode).toBe(200);
 }
 
 /** PATCH /users/:id as an admin (merge patch, like every PATCH). */

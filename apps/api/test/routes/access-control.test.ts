@@ -7,6 +7,7 @@ import {
   createAppWithAdmin,
   grant,
   MERGE_PATCH,
+  makeViewer,
   NEVER_EXISTED,
   patchUser,
   RESOURCES,
@@ -105,7 +106,7 @@ describe('access control: object level (BOLA)', () => {
     const resource = await createResource(as(t.app, owner), { name: 'key target' });
     const key = await createApiKey(as(t.app, intruder), ['resources:read', 'resources:write']);
     const viewer = await registerAndLogin(t.app);
-    expect((await patchUser(as(t.app, admin), viewer.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, viewer);
     for (const credential of [key.key, viewer.token]) {
       const call = bearer(t.app, credential);
       for (const attempt of attempts(resource.id, intruder.userId)) {
@@ -140,7 +141,7 @@ describe('access control: function level (BFLA) and the admin bootstrap', () => 
     ({ t, admin } = await createAppWithAdmin());
     member = await registerAndLogin(t.app);
     viewer = await registerAndLogin(t.app);
-    expect((await patchUser(as(t.app, admin), viewer.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, viewer);
   });
   afterAll(() => t.close());
 

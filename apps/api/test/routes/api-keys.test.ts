@@ -6,7 +6,7 @@ import {
   createAppWithAdmin,
   expectBearerChallenge,
   MERGE_PATCH,
-  patchUser,
+  makeViewer,
   RESOURCES,
 } from '../access-helpers.ts';
 import {
@@ -150,7 +150,7 @@ describe('API keys', () => {
     );
     expect((await createApiKey(as(t.app, admin), ['admin'])).scopes).toEqual(['admin']);
     const viewer = await registerAndLogin(t.app);
-    expect((await patchUser(as(t.app, admin), viewer.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, viewer);
     const viewerKey = await createApiKey(as(t.app, viewer), ['resources:write']);
     // The key narrows its owner's role, never widens it.
     expectError(
@@ -250,7 +250,7 @@ describe('API keys', () => {
     const user = await registerAndLogin(t.app);
     const key = bearer(t.app, (await createApiKey(as(t.app, user), ['resources:write'])).key);
     expect((await key({ method: 'POST', url: RESOURCES, payload: { name: 'a' } })).statusCode).toBe(201);
-    expect((await patchUser(as(t.app, admin), user.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, user);
     expectError(await key({ method: 'POST', url: RESOURCES, payload: { name: 'b' } }), 403, 'FORBIDDEN');
   });
 });

@@ -4,8 +4,8 @@ import {
   grant,
   ids,
   MERGE_PATCH,
+  makeViewer,
   NEVER_EXISTED,
-  patchUser,
   RESOURCES,
 } from '../access-helpers.ts';
 import {
@@ -155,7 +155,7 @@ describe('grants: sharing a resource', () => {
 
   it('a viewer grantee reads, and a write grant does not let a viewer write', async () => {
     const viewer = await registerAndLogin(t.app);
-    expect((await patchUser(as(t.app, admin), viewer.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, viewer);
     const resource = await createResource(ownerCall, { name: 'for a viewer' });
     const url = `${RESOURCES}/${resource.id}`;
     expect((await grant(ownerCall, resource.id, viewer.userId, 'write')).statusCode).toBe(200);

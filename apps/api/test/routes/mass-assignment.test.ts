@@ -3,6 +3,7 @@ import {
   API,
   createAppWithAdmin,
   MERGE_PATCH,
+  makeViewer,
   NEVER_EXISTED,
   patchUser,
   RESOURCES,
@@ -29,7 +30,7 @@ describe('access control: property level (mass assignment)', () => {
     ({ t, admin } = await createAppWithAdmin());
     member = await registerAndLogin(t.app);
     viewer = await registerAndLogin(t.app);
-    expect((await patchUser(as(t.app, admin), viewer.userId, { role: 'viewer' })).statusCode).toBe(200);
+    await makeViewer(t, admin, viewer);
   });
   afterAll(() => t.close());
 
